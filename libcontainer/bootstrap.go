@@ -1,0 +1,164 @@
+package libcontainer
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// Record and message types of the C stage (libcontainer/nsenter/nsexec.c).
+const (
+	recCloneFlags     = 1
+	recNsPath         = 2
+	recUIDMap         = 3
+	recGIDMap         = 4
+	recTimensOffsets  = 5
+	recOOMScoreAdj    = 6
+	recSetgroupsDeny  = 7
+	msgUsermapRequest = 100
+	msgUsermapAck     = 101
+	msgChildPid       = 102
+	msgError          = 103
+)
+
+// nsInfo maps a runtime-spec namespace type to its clone flag and the name
+// of its file under /proc/<pid>/ns.
+var nsInfo = map[specs.LinuxNamespaceType]struct {
+	flag uintptr
+	file string
+}{
+	specs.PIDNamespace:     {unix.CLONE_NEWPID, "pid"},
+	specs.NetworkNamespace: {unix.CLONE_NEWNET, "net"},
+	specs.MountNamespace:   {unix.CLONE_NEWNS, "mnt"},
+	specs.IPCNamespace:     {unix.CLONE_NEWIPC, "ipc"},
+	specs.UTSNamespace:     {unix.CLONE_NEWUTS, "uts"},
+	specs.UserNamespace:    {unix.CLONE_NEWUSER, "user"},
+	specs.CgroupNamespace:  {unix.CLONE_NEWCGROUP, "cgroup"},
+	specs.TimeNamespace:    {unix.CLONE_NEWTIME, "time"},
+}
+
+type bootstrap struct {
+	buf []byte
+}
+
+func (b *bootstrap) add(typ uint32, payload []byte) {
+	b.buf = binary.NativeEndian.AppendUint32(b.buf, typ)
+	b.buf = binary.NativeEndian.AppendUint32(b.buf, uint32(len(payload)))
+	b.buf = append(b.buf, payload...)
+}
+
+func (b *bootstrap) bytes() []byte {
+	return binary.NativeEndian.AppendUint32(nil, uint32(len(b.buf)))
+}
+
+// namespaceBootstrap encodes what the C stage must create and join.
+func namespaceBootstrap(spec *specs.Spec) (*bootstrap, error) {
+	b := &bootstrap{}
+	var flags uint32
+	if spec.Linux != nil {
+		seen := map[specs.LinuxNamespaceType]bool{}
+		for _, ns := range spec.Linux.Namespaces {
+			info, ok := nsInfo[ns.Type]
+			if !ok {
+				return nil, fmt.Errorf("unknown namespace type %q", ns.Type)
+			}
+			if seen[ns.Type] {
+				return nil, fmt.Errorf("namespace %q listed twice", ns.Type)
+			}
+			seen[ns.Type] = true
+			if ns.Path == "" {
+				flags |= uint32(info.flag)
+				continue
+			}
+			if strings.ContainsRune(ns.Path, 0) {
+				return nil, fmt.Errorf("invalid path for namespace %q", ns.Type)
+			}
+			b.add(recNsPath, []byte(info.file+":"+ns.Path))
+		}
+		if flags&unix.CLONE_NEWUSER != 0 {
+			if len(spec.Linux.UIDMappings) == 0 || len(spec.Linux.GIDMappings) == 0 {
+				return nil, fmt.Errorf("user namespace requires uidMappings and gidMappings")
+			}
+			b.add(recUIDMap, []byte(idMapString(spec.Linux.UIDMappings)))
+			b.add(recGIDMap, []byte(idMapString(spec.Linux.GIDMappings)))
+		}
+		if len(spec.Linux.TimeOffsets) > 0 {
+			if flags&unix.CLONE_NEWTIME == 0 {
+				return nil, fmt.Errorf("timeOffsets require a new time namespace")
+			}
+			var sb strings.Builder
+			for clock, off := range spec.Linux.TimeOffsets {
+				fmt.Fprintf(&sb, "%s %d %d\n", clock, off.Secs, off.Nanosecs)
+			}
+			b.add(recTimensOffsets, []byte(sb.String()))
+		}
+	}
+	if spec.Process != nil && spec.Process.OOMScoreAdj != nil {
+		b.add(recOOMScoreAdj, []byte(strconv.Itoa(*spec.Process.OOMScoreAdj)))
+	}
+	b.add(recCloneFlags, binary.NativeEndian.AppendUint32(nil, flags))
+	return b, nil
+}
+
+func idMapString(m []specs.LinuxIDMapping) string {
+	var sb strings.Builder
+	for _, e := range m {
+		fmt.Fprintf(&sb, "%d %d %d\n", e.ContainerID, e.HostID, e.Size)
+	}
+	return sb.String()
+}
+
+// runStage sends the bootstrap to the C stage and answers its requests
+// until it reports the pid of the container's init.
+func runStage(conn io.ReadWriter, b *bootstrap, spec *specs.Spec) (int, error) {
+	if _, err := conn.Write(append(b.bytes(), b.buf...)); err != nil {
+		return 0, fmt.Errorf("send bootstrap to init: %w", err)
+	}
+	var hdr [8]byte
+	for {
+		if _, err := io.ReadFull(conn, hdr[:]); err != nil {
+			return 0, fmt.Errorf("read from init's C stage: %w", err)
+		}
+		typ := binary.NativeEndian.Uint32(hdr[:4])
+		val := binary.NativeEndian.Uint32(hdr[4:])
+		switch typ {
+		case msgChildPid:
+			return int(int32(val)), nil
+		case msgUsermapRequest:
+			if err := writeIDMaps(int(int32(val)), spec); err != nil {
+				return 0, err
+			}
+			var ack [8]byte
+			binary.NativeEndian.PutUint32(ack[:4], msgUsermapAck)
+			if _, err := conn.Write(ack[:]); err != nil {
+				return 0, err
+			}
+		case msgError:
+			if val > 4096 {
+				return 0, fmt.Errorf("init's C stage failed (message too long)")
+			}
+			msg := make([]byte, val)
+			io.ReadFull(conn, msg)
+			return 0, fmt.Errorf("%s", msg)
+		default:
+			return 0, fmt.Errorf("unexpected message %d from init's C stage", typ)
+		}
+	}
+}
+
+func writeIDMaps(pid int, spec *specs.Spec) error {
+	base := "/proc/" + strconv.Itoa(pid) + "/"
+	if err := os.WriteFile(base+"uid_map", []byte(idMapString(spec.Linux.UIDMappings)), 0); err != nil {
+		return fmt.Errorf("write uid_map: %w", err)
+	}
+	if err := os.WriteFile(base+"gid_map", []byte(idMapString(spec.Linux.GIDMappings)), 0); err != nil {
+		return fmt.Errorf("write gid_map: %w", err)
+	}
+	return nil
+}

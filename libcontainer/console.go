@@ -1,0 +1,87 @@
+package libcontainer
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/containerd/console"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// setupConsole (in init, after pivot_root) makes a pty in the container's
+// devpts, sends the master over the console socket as runc does (the pty's
+// name as data, the fd as SCM_RIGHTS), and makes the slave the process's
+// stdio, controlling terminal and /dev/console.
+func setupConsole(sockFd int, proc *specs.Process) error {
+	sock := os.NewFile(uintptr(sockFd), "console-socket")
+	defer sock.Close()
+	master, slavePath, err := console.NewPty()
+	if err != nil {
+		return fmt.Errorf("create pty: %w", err)
+	}
+	defer master.Close()
+	if proc.ConsoleSize != nil {
+		master.Resize(console.WinSize{Height: uint16(proc.ConsoleSize.Height), Width: uint16(proc.ConsoleSize.Width)})
+	}
+	name := master.Name()
+	if err := unix.Sendmsg(sockFd, []byte(name), unix.UnixRights(int(master.Fd())), nil, 0); err != nil {
+		return fmt.Errorf("send pty master to console socket: %w", err)
+	}
+	slave, err := os.OpenFile(slavePath, os.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open pty slave %s: %w", slavePath, err)
+	}
+	defer slave.Close()
+	if err := mountConsole(slave); err != nil {
+		return err
+	}
+	for fd := 0; fd < 3; fd++ {
+		if err := unix.Dup3(int(slave.Fd()), fd, 0); err != nil {
+			return fmt.Errorf("dup pty slave to fd %d: %w", fd, err)
+		}
+	}
+	if err := unix.IoctlSetInt(0, unix.TIOCSCTTY, 0); err != nil {
+		return fmt.Errorf("set controlling terminal: %w", err)
+	}
+	return nil
+}
+
+// mountConsole binds the pty slave over /dev/console; the mount point is
+// created without following a symlink, and a symlink put there is refused.
+func mountConsole(slave *os.File) error {
+	dev, err := os.OpenFile("/dev", unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open /dev: %w", err)
+	}
+	defer dev.Close()
+	fd, err := unix.Openat(int(dev.Fd()), "console", unix.O_CREAT|unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return fmt.Errorf("create /dev/console: %w", err)
+	}
+	target := os.NewFile(uintptr(fd), "/dev/console")
+	defer target.Close()
+	if err := unix.Mount(procFd(slave), procFd(target), "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("bind mount /dev/console: %w", err)
+	}
+	return nil
+}
+
+// recvConsole receives a pty master sent as setupConsole sends it.
+func recvConsole(sock *os.File) (console.Console, error) {
+	buf := make([]byte, 4096)
+	oob := make([]byte, unix.CmsgSpace(4))
+	n, oobn, _, _, err := unix.Recvmsg(int(sock.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("receive pty master: %w", err)
+	}
+	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil || len(msgs) != 1 {
+		return nil, fmt.Errorf("receive pty master: bad control message")
+	}
+	fds, err := unix.ParseUnixRights(&msgs[0])
+	if err != nil || len(fds) != 1 {
+		return nil, fmt.Errorf("receive pty master: no descriptor")
+	}
+	return console.ConsoleFromFile(os.NewFile(uintptr(fds[0]), string(buf[:n])))
+}

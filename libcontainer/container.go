@@ -1,0 +1,377 @@
+package libcontainer
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/opencontainers/cgroups"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// Status of a container, as the OCI runtime spec names them.
+type Status string
+
+const (
+	Creating Status = "creating"
+	Created  Status = "created"
+	Running  Status = "running"
+	Paused   Status = "paused"
+	Stopped  Status = "stopped"
+)
+
+// Options that every command passes down from the global flags.
+type Options struct {
+	Root     string
+	Systemd  bool
+	Rootless bool
+}
+
+// Container is a loaded container: its state and its locked directory.
+type Container struct {
+	opts  Options
+	dir   *stateDir
+	state *State
+	cgm   cgroups.Manager
+}
+
+// cgroupManager returns the manager of the cgroups recorded at creation.
+func (c *Container) cgroupManager() (cgroups.Manager, error) {
+	if c.cgm == nil {
+		m, err := loadCgroupManager(c.state.ID, c.state.Config, c.state.CgroupPaths, c.state.Systemd, c.state.Rootless)
+		if err != nil {
+			return nil, err
+		}
+		c.cgm = m
+	}
+	return c.cgm, nil
+}
+
+// Load opens an existing container. A shared lock is held until Close, so
+// that a concurrent delete waits; exclusive is for commands that change it.
+func Load(opts Options, id string, exclusive bool) (*Container, error) {
+	d, err := openStateDir(opts.Root, id, exclusive)
+	if err != nil {
+		return nil, err
+	}
+	s, err := d.load()
+	if err != nil {
+		d.close()
+		return nil, err
+	}
+	return &Container{opts: opts, dir: d, state: s}, nil
+}
+
+// List returns the ids of all containers under root, sorted.
+func List(root string) ([]string, error) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var ids []string
+	for _, e := range entries {
+		if e.IsDir() && ValidateID(e.Name()) == nil {
+			ids = append(ids, e.Name())
+		}
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+// Close releases the container's lock.
+func (c *Container) Close() { c.dir.close() }
+
+func (c *Container) ID() string          { return c.state.ID }
+func (c *Container) Config() *specs.Spec { return c.state.Config }
+func (c *Container) State() *State       { return c.state }
+
+// Status derives the status from the kernel: a dead or replaced init is
+// stopped, an init still blocked on the exec fifo is created.
+func (c *Container) Status() Status {
+	if !initAlive(c.state.InitPid, c.state.InitStart) {
+		return Stopped
+	}
+	if _, err := os.Lstat(filepath.Join(c.dir.path, fifoName)); err == nil {
+		return Created
+	}
+	if c.isPaused() {
+		return Paused
+	}
+	return Running
+}
+
+// initAlive tells whether pid is still the process that was started at
+// start (clock ticks since boot), and not a zombie.
+func initAlive(pid int, start uint64) bool {
+	if pid <= 0 {
+		return false
+	}
+	st, state, err := procStat(pid)
+	if err != nil {
+		return false
+	}
+	return st == start && state != 'Z' && state != 'X'
+}
+
+// procStat returns the start time (field 22) and state (field 3) of pid.
+func procStat(pid int) (uint64, byte, error) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	// The command name may contain spaces and parentheses: skip to the last ')'.
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 || i+2 >= len(data) {
+		return 0, 0, fmt.Errorf("malformed /proc/%d/stat", pid)
+	}
+	fields := bytes.Fields(data[i+2:])
+	// fields[0] is field 3 (state); field 22 is fields[19].
+	if len(fields) < 20 {
+		return 0, 0, fmt.Errorf("malformed /proc/%d/stat", pid)
+	}
+	start, err := strconv.ParseUint(string(fields[19]), 10, 64)
+	if err != nil {
+		return 0, 0, err
+	}
+	return start, fields[0][0], nil
+}
+
+// OCIState is the state as `runc state` prints it.
+type OCIState struct {
+	specs.State
+	Rootfs  string    `json:"rootfs"`
+	Created time.Time `json:"created"`
+	Owner   string    `json:"owner"`
+}
+
+func (c *Container) OCIState() *OCIState {
+	st := c.Status()
+	pid := c.state.InitPid
+	if st == Stopped {
+		pid = 0
+	}
+	var ann map[string]string
+	if c.state.Config != nil {
+		ann = c.state.Config.Annotations
+	}
+	return &OCIState{
+		State: specs.State{
+			Version:     specs.Version,
+			ID:          c.state.ID,
+			Status:      specs.ContainerState(st),
+			Pid:         pid,
+			Bundle:      c.state.Bundle,
+			Annotations: ann,
+		},
+		Rootfs:  c.state.Rootfs,
+		Created: c.state.Created,
+		Owner:   c.state.Owner,
+	}
+}
+
+// Start lets a created container's init exec the user's process.
+func (c *Container) Start() error {
+	switch st := c.Status(); st {
+	case Created:
+	case Stopped:
+		return errors.New("cannot start a container that has stopped")
+	default:
+		return fmt.Errorf("cannot start an already %s container", st)
+	}
+	return openExecFifo(filepath.Join(c.dir.path, fifoName), c.state.InitPid)
+}
+
+// openExecFifo opens the fifo that init is blocked on and reads its byte,
+// which releases init; it fails at once if init dies instead.
+func openExecFifo(path string, pid int) error {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return errors.New("cannot start an already running container")
+		}
+		return fmt.Errorf("open exec fifo: %w", err)
+	}
+	defer unix.Close(fd)
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return fmt.Errorf("container init has exited: %w", err)
+	}
+	defer unix.Close(pidfd)
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}, {Fd: int32(pidfd), Events: unix.POLLIN}}
+	for {
+		fds[0].Revents, fds[1].Revents = 0, 0
+		if _, err := unix.Poll(fds, -1); err != nil {
+			if err == unix.EINTR {
+				continue
+			}
+			return fmt.Errorf("wait for container init: %w", err)
+		}
+		if fds[0].Revents&unix.POLLIN != 0 {
+			var b [1]byte
+			n, err := unix.Read(fd, b[:])
+			if err == unix.EAGAIN {
+				continue
+			}
+			if n == 1 {
+				// The fifo has done its work; its absence now means "running".
+				return os.Remove(path)
+			}
+		}
+		if fds[1].Revents != 0 || fds[0].Revents&(unix.POLLHUP|unix.POLLERR) != 0 {
+			return errors.New("container init exited before the process could start")
+		}
+	}
+}
+
+// Signal sends sig to the container's init, or with all to every process
+// in its cgroup.
+func (c *Container) Signal(sig unix.Signal, all bool) error {
+	st := c.Status()
+	if all {
+		return c.signalAll(sig)
+	}
+	if st == Stopped {
+		return errors.New("container not running")
+	}
+	return signalInit(c.state.InitPid, sig)
+}
+
+func signalInit(pid int, sig unix.Signal) error {
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return fmt.Errorf("container not running: %w", err)
+	}
+	defer unix.Close(pidfd)
+	if err := unix.PidfdSendSignal(pidfd, sig, nil, 0); err != nil {
+		return fmt.Errorf("send signal %d to init: %w", sig, err)
+	}
+	return nil
+}
+
+func (c *Container) signalAll(sig unix.Signal) error {
+	m, err := c.cgroupManager()
+	if err != nil {
+		return err
+	}
+	pids, err := cgroupPids(m)
+	if err != nil {
+		return err
+	}
+	if sig == unix.SIGKILL || sig == unix.SIGSTOP {
+		// Freeze first so nothing forks away while we kill.
+		if err := m.Freeze("FROZEN"); err == nil {
+			defer m.Freeze("THAWED")
+			if pids, err = cgroupPids(m); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range pids {
+		if err := unix.Kill(p, sig); err != nil && err != unix.ESRCH {
+			return fmt.Errorf("signal %d to pid %d: %w", sig, p, err)
+		}
+	}
+	return nil
+}
+
+// Processes lists the host pids of the container's processes.
+func (c *Container) Processes() ([]int, error) {
+	m, err := c.cgroupManager()
+	if err != nil {
+		return nil, err
+	}
+	return cgroupPids(m)
+}
+
+// Destroy removes a container: with force a live one is killed first. The
+// processes, the cgroups and the state directory all go.
+func (c *Container) Destroy(force bool) error {
+	st := c.Status()
+	switch st {
+	case Stopped:
+	case Created:
+		// Never started: it is ours to kill, as runc does.
+		force = true
+		fallthrough
+	default:
+		if !force {
+			return fmt.Errorf("cannot delete container %s that is not stopped: %s", c.state.ID, st)
+		}
+	}
+	if st != Stopped {
+		if err := killAndWait(c.state.InitPid); err != nil {
+			return err
+		}
+	}
+	return c.cleanup()
+}
+
+func (c *Container) cleanup() error {
+	var errs []error
+	if m, err := c.cgroupManager(); err == nil {
+		// Without a pid namespace, processes may outlive init.
+		if c.isPaused() {
+			m.Freeze("THAWED")
+		}
+		if pids, _ := cgroupPids(m); len(pids) > 0 {
+			c.signalAll(unix.SIGKILL)
+		}
+		if err := destroyCgroup(m); err != nil {
+			errs = append(errs, err)
+		}
+	} else {
+		errs = append(errs, err)
+	}
+	if err := c.dir.remove(); err != nil {
+		errs = append(errs, fmt.Errorf("remove state: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// killAndWait kills pid and waits until it is gone (reaped by whoever is its
+// parent, or a zombie of a parent that is not us).
+func killAndWait(pid int) error {
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		if err == unix.ESRCH {
+			return nil
+		}
+		return fmt.Errorf("open init pid %d: %w", pid, err)
+	}
+	defer unix.Close(pidfd)
+	if err := unix.PidfdSendSignal(pidfd, unix.SIGKILL, nil, 0); err != nil && err != unix.ESRCH {
+		return fmt.Errorf("kill init: %w", err)
+	}
+	fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
+	for {
+		n, err := unix.Poll(fds, 10000)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("wait for init: %w", err)
+		}
+		if n == 0 {
+			return fmt.Errorf("init pid %d did not die after SIGKILL", pid)
+		}
+		return nil
+	}
+}
+
+func (c *Container) isPaused() bool {
+	m, err := c.cgroupManager()
+	if err != nil {
+		return false
+	}
+	st, err := m.GetFreezerState()
+	return err == nil && st == "FROZEN"
+}

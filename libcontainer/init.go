@@ -1,0 +1,285 @@
+package libcontainer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+func init() {
+	// The init's credentials and capabilities are per thread: keep the
+	// whole of `init` on the main thread, the one that will execve.
+	if len(os.Args) > 1 && os.Args[1] == "init" {
+		runtime.LockOSThread()
+	}
+}
+
+// Init is the Go side of `runc init`, in the container's namespaces after
+// the C stage. It never returns: it execs the user's process or exits.
+func Init() {
+	fd, err := strconv.Atoi(os.Getenv("_OCIRUN_INITPIPE"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "runc init: must be started by the runtime")
+		os.Exit(1)
+	}
+	os.Clearenv()
+	sock := os.NewFile(uintptr(fd), "init-sock")
+	dec := json.NewDecoder(sock)
+	enc := json.NewEncoder(sock)
+	if err := containerInit(sock, dec, enc); err != nil {
+		enc.Encode(syncMsg{Type: syncError, Message: err.Error()})
+		os.Exit(1)
+	}
+	panic("unreachable")
+}
+
+func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
+	var cfg initConfig
+	if err := dec.Decode(&cfg); err != nil {
+		return fmt.Errorf("read init config: %w", err)
+	}
+	spec := cfg.Spec
+	proc := spec.Process
+	unix.Umask(0)
+
+	if !cfg.NoNewKeyring {
+		if _, err := unix.KeyctlJoinSessionKeyring("_ses." + cfg.ID); err != nil && err != unix.ENOSYS {
+			return fmt.Errorf("join session keyring: %w", err)
+		}
+	}
+
+	if hasNewNamespace(spec, specs.MountNamespace) {
+		if err := setupRootfs(&cfg); err != nil {
+			return err
+		}
+	} else if err := unix.Chroot(cfg.Rootfs); err != nil {
+		return fmt.Errorf("chroot without a mount namespace: %w", err)
+	}
+	if proc.Terminal {
+		if err := setupConsole(cfg.ConsoleFd, proc); err != nil {
+			return err
+		}
+	}
+	if spec.Hostname != "" {
+		if err := unix.Sethostname([]byte(spec.Hostname)); err != nil {
+			return fmt.Errorf("set hostname: %w", err)
+		}
+	}
+	if spec.Domainname != "" {
+		if err := unix.Setdomainname([]byte(spec.Domainname)); err != nil {
+			return fmt.Errorf("set domainname: %w", err)
+		}
+	}
+	if hasNewNamespace(spec, specs.MountNamespace) {
+		if err := finishRootfs(&cfg); err != nil {
+			return err
+		}
+	}
+
+	// The parent applies the cgroup resources now that the device nodes exist.
+	if err := enc.Encode(syncMsg{Type: syncReady}); err != nil {
+		return err
+	}
+	var msg syncMsg
+	if err := dec.Decode(&msg); err != nil {
+		return fmt.Errorf("wait for parent: %w", err)
+	}
+	if msg.Type != syncContinue {
+		return fmt.Errorf("unexpected message %q from parent", msg.Type)
+	}
+
+	if err := setRlimits(proc.Rlimits); err != nil {
+		return err
+	}
+	env := proc.Env
+	path, err := lookPath(proc.Args[0], env)
+	if err != nil {
+		return err
+	}
+	if err := setupUser(proc); err != nil {
+		return err
+	}
+	env = withHome(env, proc.User.UID)
+	if err := unix.Chdir(proc.Cwd); err != nil {
+		return fmt.Errorf("chdir to cwd (%q) set in config.json failed: %w", proc.Cwd, err)
+	}
+	if proc.NoNewPrivileges {
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return fmt.Errorf("set no_new_privs: %w", err)
+		}
+	}
+	umask := 0o022
+	if proc.User.Umask != nil {
+		umask = int(*proc.User.Umask)
+	}
+	unix.Umask(umask)
+	if err := closeExtraFds(3+cfg.PreserveFDs, cfg.FifoFd); err != nil {
+		return err
+	}
+
+	// All done: closing the socket tells the parent so. Then wait for start.
+	sock.Close()
+	fifo, err := os.OpenFile("/proc/self/fd/"+strconv.Itoa(cfg.FifoFd), os.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open exec fifo: %w", err)
+	}
+	if _, err := fifo.Write([]byte("0")); err != nil {
+		return fmt.Errorf("write exec fifo: %w", err)
+	}
+	fifo.Close()
+	unix.Close(cfg.FifoFd)
+	err = unix.Exec(path, proc.Args, env)
+	// Too late for the parent to hear of it: the container's stderr gets it.
+	fmt.Fprintf(os.Stderr, "runc init: exec %s: %v\n", proc.Args[0], err)
+	os.Exit(127)
+	return nil
+}
+
+// lookPath finds the executable as execvp would, with the container's PATH.
+func lookPath(file string, env []string) (string, error) {
+	if strings.Contains(file, "/") {
+		if err := checkExecutable(file); err != nil {
+			return "", fmt.Errorf("exec: %q: %w", file, err)
+		}
+		return file, nil
+	}
+	pathEnv := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "PATH="); ok {
+			pathEnv = v
+		}
+	}
+	for _, dir := range filepath.SplitList(pathEnv) {
+		if dir == "" {
+			dir = "."
+		}
+		p := filepath.Join(dir, file)
+		if checkExecutable(p) == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("exec: %q: executable file not found in $PATH", file)
+}
+
+func checkExecutable(p string) error {
+	var st unix.Stat_t
+	if err := unix.Stat(p, &st); err != nil {
+		return err
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		return errors.New("is a directory")
+	}
+	if st.Mode&0o111 == 0 {
+		return os.ErrPermission
+	}
+	return nil
+}
+
+var rlimitNames = map[string]int{
+	"RLIMIT_AS": unix.RLIMIT_AS, "RLIMIT_CORE": unix.RLIMIT_CORE, "RLIMIT_CPU": unix.RLIMIT_CPU,
+	"RLIMIT_DATA": unix.RLIMIT_DATA, "RLIMIT_FSIZE": unix.RLIMIT_FSIZE, "RLIMIT_LOCKS": unix.RLIMIT_LOCKS,
+	"RLIMIT_MEMLOCK": unix.RLIMIT_MEMLOCK, "RLIMIT_MSGQUEUE": unix.RLIMIT_MSGQUEUE,
+	"RLIMIT_NICE": unix.RLIMIT_NICE, "RLIMIT_NOFILE": unix.RLIMIT_NOFILE, "RLIMIT_NPROC": unix.RLIMIT_NPROC,
+	"RLIMIT_RSS": unix.RLIMIT_RSS, "RLIMIT_RTPRIO": unix.RLIMIT_RTPRIO, "RLIMIT_RTTIME": unix.RLIMIT_RTTIME,
+	"RLIMIT_SIGPENDING": unix.RLIMIT_SIGPENDING, "RLIMIT_STACK": unix.RLIMIT_STACK,
+}
+
+func setRlimits(rls []specs.POSIXRlimit) error {
+	for _, rl := range rls {
+		res, ok := rlimitNames[rl.Type]
+		if !ok {
+			return fmt.Errorf("unknown rlimit type %q", rl.Type)
+		}
+		lim := unix.Rlimit{Cur: rl.Soft, Max: rl.Hard}
+		if err := unix.Prlimit(0, res, &lim, nil); err != nil {
+			return fmt.Errorf("set rlimit %s (soft %d, hard %d): %w", rl.Type, rl.Soft, rl.Hard, err)
+		}
+	}
+	return nil
+}
+
+// setupUser drops to the configured user and capability sets.
+func setupUser(proc *specs.Process) error {
+	caps, err := newCapSets(proc.Capabilities)
+	if err != nil {
+		return err
+	}
+	if err := caps.dropBounding(); err != nil {
+		return err
+	}
+	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("set keepcaps: %w", err)
+	}
+	u := proc.User
+	groups := make([]int, len(u.AdditionalGids))
+	for i, g := range u.AdditionalGids {
+		groups[i] = int(g)
+	}
+	if err := syscall.Setgroups(groups); err != nil {
+		return fmt.Errorf("setgroups %v: %w", groups, err)
+	}
+	if err := syscall.Setresgid(int(u.GID), int(u.GID), int(u.GID)); err != nil {
+		return fmt.Errorf("setgid %d: %w", u.GID, err)
+	}
+	if err := syscall.Setresuid(int(u.UID), int(u.UID), int(u.UID)); err != nil {
+		return fmt.Errorf("setuid %d: %w", u.UID, err)
+	}
+	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("clear keepcaps: %w", err)
+	}
+	return caps.apply()
+}
+
+// withHome adds HOME from the container's /etc/passwd when env has none.
+func withHome(env []string, uid uint32) []string {
+	for _, e := range env {
+		if strings.HasPrefix(e, "HOME=") {
+			return env
+		}
+	}
+	home := "/"
+	if data, err := os.ReadFile("/etc/passwd"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			f := strings.Split(line, ":")
+			if len(f) >= 6 && f[2] == strconv.Itoa(int(uid)) && f[5] != "" {
+				home = f[5]
+				break
+			}
+		}
+	}
+	return append(env, "HOME="+home)
+}
+
+// closeExtraFds marks every descriptor from first on close-on-exec (keep
+// is closed explicitly later), so no runtime descriptor reaches the container.
+func closeExtraFds(first, keep int) error {
+	d, err := os.Open("/proc/self/fd")
+	if err != nil {
+		return fmt.Errorf("list open fds: %w", err)
+	}
+	names, err := d.Readdirnames(-1)
+	dfd := int(d.Fd())
+	if err != nil {
+		d.Close()
+		return fmt.Errorf("list open fds: %w", err)
+	}
+	for _, n := range names {
+		fd, err := strconv.Atoi(n)
+		if err != nil || fd < first || fd == dfd {
+			continue
+		}
+		unix.CloseOnExec(fd)
+	}
+	d.Close()
+	_ = keep
+	return nil
+}

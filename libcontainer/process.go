@@ -1,0 +1,341 @@
+package libcontainer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/opencontainers/cgroups"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// CreateOpts are the inputs of `create` and `run`.
+type CreateOpts struct {
+	ID            string
+	Bundle        string // absolute path of the bundle directory
+	Spec          *specs.Spec
+	PidFile       string
+	ConsoleSocket string
+	NoPivot       bool
+	NoNewKeyring  bool
+	PreserveFDs   int
+	// consoleConn, when set, is the socket init sends the pty master to
+	// (the foreground `run` makes one itself).
+	consoleConn *os.File
+}
+
+// initConfig is what the parent sends to the Go side of init.
+type initConfig struct {
+	ID           string                  `json:"id"`
+	Spec         *specs.Spec             `json:"spec"`
+	Rootfs       string                  `json:"rootfs"`
+	Bundle       string                  `json:"bundle"`
+	NoPivot      bool                    `json:"no_pivot,omitempty"`
+	NoNewKeyring bool                    `json:"no_new_keyring,omitempty"`
+	PreserveFDs  int                     `json:"preserve_fds,omitempty"`
+	FifoFd       int                     `json:"fifo_fd"`
+	ConsoleFd    int                     `json:"console_fd,omitempty"`
+	CgroupMounts map[int][]cgroupMountOp `json:"cgroup_mounts,omitempty"`
+	HostDevices  bool                    `json:"host_devices,omitempty"`
+}
+
+// syncMsg is a message between the parent and the Go side of init.
+type syncMsg struct {
+	Type    string `json:"type"`
+	Message string `json:"message,omitempty"`
+}
+
+const (
+	syncReady    = "ready"    // init: mounts done, parent may apply resources
+	syncContinue = "continue" // parent: carry on
+	syncError    = "error"
+)
+
+// Create does every step of container creation and leaves its init blocked
+// on the exec fifo. On failure nothing is left behind.
+func Create(opts Options, co *CreateOpts) (c *Container, err error) {
+	spec := co.Spec
+	if err := validateSpec(spec); err != nil {
+		return nil, err
+	}
+	if spec.Process.Terminal && co.ConsoleSocket == "" && co.consoleConn == nil {
+		return nil, errors.New("cannot allocate tty if runc will detach without setting console socket")
+	}
+	if !spec.Process.Terminal && co.ConsoleSocket != "" {
+		return nil, errors.New("cannot use console socket if runc will not detach or allocate tty")
+	}
+	if opts.Systemd {
+		// Fail before anything is made.
+		if _, err := newCgroupManager(co.ID, spec, true, opts.Rootless); err != nil {
+			return nil, err
+		}
+	}
+	rootfs := spec.Root.Path
+	if !filepath.IsAbs(rootfs) {
+		rootfs = filepath.Join(co.Bundle, rootfs)
+	}
+	if fi, err := os.Stat(rootfs); err != nil {
+		return nil, fmt.Errorf("invalid rootfs: %w", err)
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("invalid rootfs: %s is not a directory", rootfs)
+	}
+	if rootfs, err = filepath.EvalSymlinks(rootfs); err != nil {
+		return nil, fmt.Errorf("invalid rootfs: %w", err)
+	}
+
+	dir, err := newStateDir(opts.Root, co.ID)
+	if err != nil {
+		return nil, err
+	}
+	st := &State{
+		ID:       co.ID,
+		Created:  time.Now().UTC(),
+		Bundle:   co.Bundle,
+		Rootfs:   rootfs,
+		Owner:    currentOwner(),
+		Systemd:  opts.Systemd,
+		Rootless: opts.Rootless,
+		Config:   spec,
+	}
+	c = &Container{opts: opts, dir: dir, state: st}
+	var initPid int
+	defer func() {
+		if err != nil {
+			if initPid > 0 {
+				killAndWait(initPid)
+				unix.Wait4(initPid, nil, unix.WNOHANG, nil)
+			}
+			c.cleanup()
+			dir.close()
+			c = nil
+		}
+	}()
+
+	m, err := newCgroupManager(co.ID, spec, opts.Systemd, opts.Rootless)
+	if err != nil {
+		return c, err
+	}
+	c.cgm = m
+
+	fifoPath := filepath.Join(dir.path, fifoName)
+	if err := unix.Mkfifo(fifoPath, 0o622); err != nil {
+		return c, fmt.Errorf("create exec fifo: %w", err)
+	}
+	fifo, err := os.OpenFile(fifoPath, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return c, fmt.Errorf("open exec fifo: %w", err)
+	}
+	defer fifo.Close()
+
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return c, fmt.Errorf("init socketpair: %w", err)
+	}
+	parentSock := os.NewFile(uintptr(fds[0]), "init-parent")
+	childSock := os.NewFile(uintptr(fds[1]), "init-child")
+	defer parentSock.Close()
+	defer childSock.Close()
+
+	exe, err := sealedSelf()
+	if err != nil {
+		return c, err
+	}
+	defer exe.Close()
+
+	cmd := &exec.Cmd{
+		Path:   "/proc/self/fd/" + strconv.Itoa(int(exe.Fd())),
+		Args:   []string{"runc", "init"},
+		Dir:    rootfs,
+		Stdin:  os.Stdin,
+		Stdout: os.Stdout,
+		Stderr: os.Stderr,
+	}
+	// fds 3 .. 3+N-1 are the preserved ones; ours follow.
+	for i := 0; i < co.PreserveFDs; i++ {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, os.NewFile(uintptr(3+i), "preserved-fd"))
+	}
+	nextFd := func(f *os.File) int {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, f)
+		return 2 + len(cmd.ExtraFiles)
+	}
+	sockFd := nextFd(childSock)
+	cfg := &initConfig{
+		ID:           co.ID,
+		Spec:         spec,
+		Rootfs:       rootfs,
+		Bundle:       co.Bundle,
+		NoPivot:      co.NoPivot,
+		NoNewKeyring: co.NoNewKeyring,
+		PreserveFDs:  co.PreserveFDs,
+		FifoFd:       nextFd(fifo),
+	}
+	if spec.Process.Terminal {
+		conn := co.consoleConn
+		if conn == nil {
+			if conn, err = dialConsoleSocket(co.ConsoleSocket); err != nil {
+				return c, err
+			}
+			defer conn.Close()
+		}
+		cfg.ConsoleFd = nextFd(conn)
+	}
+	cmd.Env = []string{"_OCIRUN_INITPIPE=" + strconv.Itoa(sockFd)}
+
+	if err := cmd.Start(); err != nil {
+		return c, fmt.Errorf("start init: %w", err)
+	}
+	childSock.Close()
+	stageDone := false
+	defer func() {
+		if !stageDone {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	}()
+	// Into the cgroup before any namespace is made, so that a new cgroup
+	// namespace is rooted at the container's cgroup.
+	if err := m.Apply(cmd.Process.Pid); err != nil {
+		return c, fmt.Errorf("apply cgroup: %w", err)
+	}
+	st.CgroupPaths = m.GetPaths()
+	boot, err := namespaceBootstrap(spec)
+	if err != nil {
+		return c, err
+	}
+	initPid, err = runStage(parentSock, boot, spec)
+	stageDone = true
+	if werr := cmd.Wait(); err == nil && werr != nil {
+		err = fmt.Errorf("init's C stage: %w", werr)
+	}
+	if err != nil {
+		return c, err
+	}
+	st.InitPid = initPid
+	if st.InitStart, _, err = procStat(initPid); err != nil {
+		return c, fmt.Errorf("read init start time: %w", err)
+	}
+
+	if cfg.CgroupMounts, err = cgroupMountsFor(m, spec); err != nil {
+		return c, err
+	}
+	cfg.HostDevices = hasNamespace(spec, specs.UserNamespace)
+	if err := json.NewEncoder(parentSock).Encode(cfg); err != nil {
+		return c, fmt.Errorf("send config to init: %w", err)
+	}
+	cgcfg, err := cgroupConfig(co.ID, spec, opts.Systemd, opts.Rootless)
+	if err != nil {
+		return c, err
+	}
+	if err := parentSync(parentSock, m, cgcfg.Resources); err != nil {
+		return c, err
+	}
+	if err := dir.save(st); err != nil {
+		return c, fmt.Errorf("save state: %w", err)
+	}
+	if co.PidFile != "" {
+		if err := WritePidFile(co.PidFile, initPid); err != nil {
+			return c, fmt.Errorf("write pid file: %w", err)
+		}
+	}
+	return c, nil
+}
+
+// parentSync drives init from its "ready" (mounts done) to the close of the
+// socket (everything done, init blocked on the fifo).
+func parentSync(sock *os.File, m cgroups.Manager, res *cgroups.Resources) error {
+	dec := json.NewDecoder(sock)
+	for {
+		var msg syncMsg
+		if err := dec.Decode(&msg); err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return fmt.Errorf("read from init: %w", err)
+		}
+		switch msg.Type {
+		case syncError:
+			return errors.New(msg.Message)
+		case syncReady:
+			if err := m.Set(res); err != nil {
+				return fmt.Errorf("set cgroup resources: %w", err)
+			}
+			if err := json.NewEncoder(sock).Encode(syncMsg{Type: syncContinue}); err != nil {
+				return fmt.Errorf("write to init: %w", err)
+			}
+		default:
+			return fmt.Errorf("unexpected message %q from init", msg.Type)
+		}
+	}
+}
+
+func cgroupMountsFor(m cgroups.Manager, spec *specs.Spec) (map[int][]cgroupMountOp, error) {
+	var out map[int][]cgroupMountOp
+	for i, mnt := range spec.Mounts {
+		if mnt.Type != "cgroup" && mnt.Type != "cgroup2" {
+			continue
+		}
+		ops, err := cgroupMountPlan(m, mnt.Destination, mnt.Options, hasNewNamespace(spec, specs.CgroupNamespace))
+		if err != nil {
+			return nil, fmt.Errorf("plan cgroup mount at %s: %w", mnt.Destination, err)
+		}
+		if out == nil {
+			out = map[int][]cgroupMountOp{}
+		}
+		out[i] = ops
+	}
+	return out, nil
+}
+
+func hasNamespace(spec *specs.Spec, t specs.LinuxNamespaceType) bool {
+	if spec.Linux == nil {
+		return false
+	}
+	for _, ns := range spec.Linux.Namespaces {
+		if ns.Type == t {
+			return true
+		}
+	}
+	return false
+}
+
+func hasNewNamespace(spec *specs.Spec, t specs.LinuxNamespaceType) bool {
+	if spec.Linux == nil {
+		return false
+	}
+	for _, ns := range spec.Linux.Namespaces {
+		if ns.Type == t && ns.Path == "" {
+			return true
+		}
+	}
+	return false
+}
+
+func dialConsoleSocket(path string) (*os.File, error) {
+	conn, err := net.Dial("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("connect to console socket %s: %w", path, err)
+	}
+	defer conn.Close()
+	f, err := conn.(*net.UnixConn).File()
+	if err != nil {
+		return nil, fmt.Errorf("console socket: %w", err)
+	}
+	return f, nil
+}
+
+func currentOwner() string {
+	uid := os.Geteuid()
+	if u, err := user.LookupId(strconv.Itoa(uid)); err == nil {
+		return u.Username
+	}
+	return "#" + strconv.Itoa(uid)
+}

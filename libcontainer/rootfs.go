@@ -1,0 +1,588 @@
+package libcontainer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// mountOpts is a mount's options split into what mount(2) and
+// mount_setattr(2) take.
+type mountOpts struct {
+	flags     uintptr   // set by mount(2)
+	clear     uintptr   // flags explicitly cleared (rw, suid, ...)
+	propagate []uintptr // MS_SHARED etc., applied after the mount
+	recSet    uint64    // MOUNT_ATTR_* set recursively (rro, rnosuid, ...)
+	recClear  uint64
+	data      []string
+	bind      bool
+}
+
+var mountFlagNames = map[string]struct {
+	clear bool
+	flag  uintptr
+}{
+	"defaults": {false, 0}, "ro": {false, unix.MS_RDONLY}, "rw": {true, unix.MS_RDONLY},
+	"suid": {true, unix.MS_NOSUID}, "nosuid": {false, unix.MS_NOSUID},
+	"dev": {true, unix.MS_NODEV}, "nodev": {false, unix.MS_NODEV},
+	"exec": {true, unix.MS_NOEXEC}, "noexec": {false, unix.MS_NOEXEC},
+	"sync": {false, unix.MS_SYNCHRONOUS}, "async": {true, unix.MS_SYNCHRONOUS},
+	"dirsync": {false, unix.MS_DIRSYNC}, "remount": {false, unix.MS_REMOUNT},
+	"mand": {false, unix.MS_MANDLOCK}, "nomand": {true, unix.MS_MANDLOCK},
+	"atime": {true, unix.MS_NOATIME}, "noatime": {false, unix.MS_NOATIME},
+	"diratime": {true, unix.MS_NODIRATIME}, "nodiratime": {false, unix.MS_NODIRATIME},
+	"relatime": {false, unix.MS_RELATIME}, "norelatime": {true, unix.MS_RELATIME},
+	"strictatime": {false, unix.MS_STRICTATIME}, "nostrictatime": {true, unix.MS_STRICTATIME},
+	"bind": {false, unix.MS_BIND}, "rbind": {false, unix.MS_BIND | unix.MS_REC},
+	"silent": {false, unix.MS_SILENT}, "loud": {true, unix.MS_SILENT},
+	"lazytime": {false, unix.MS_LAZYTIME}, "nolazytime": {true, unix.MS_LAZYTIME},
+	"iversion": {false, unix.MS_I_VERSION}, "noiversion": {true, unix.MS_I_VERSION},
+	"nosymfollow": {false, unix.MS_NOSYMFOLLOW}, "symfollow": {true, unix.MS_NOSYMFOLLOW},
+}
+
+var propagationNames = map[string]uintptr{
+	"private": unix.MS_PRIVATE, "rprivate": unix.MS_PRIVATE | unix.MS_REC,
+	"shared": unix.MS_SHARED, "rshared": unix.MS_SHARED | unix.MS_REC,
+	"slave": unix.MS_SLAVE, "rslave": unix.MS_SLAVE | unix.MS_REC,
+	"unbindable": unix.MS_UNBINDABLE, "runbindable": unix.MS_UNBINDABLE | unix.MS_REC,
+}
+
+var recAttrNames = map[string]struct {
+	clear bool
+	attr  uint64
+}{
+	"rro": {false, unix.MOUNT_ATTR_RDONLY}, "rrw": {true, unix.MOUNT_ATTR_RDONLY},
+	"rnosuid": {false, unix.MOUNT_ATTR_NOSUID}, "rsuid": {true, unix.MOUNT_ATTR_NOSUID},
+	"rnodev": {false, unix.MOUNT_ATTR_NODEV}, "rdev": {true, unix.MOUNT_ATTR_NODEV},
+	"rnoexec": {false, unix.MOUNT_ATTR_NOEXEC}, "rexec": {true, unix.MOUNT_ATTR_NOEXEC},
+	"rnodiratime": {false, unix.MOUNT_ATTR_NODIRATIME}, "rdiratime": {true, unix.MOUNT_ATTR_NODIRATIME},
+	"rnoatime": {false, unix.MOUNT_ATTR_NOATIME}, "rrelatime": {false, unix.MOUNT_ATTR_RELATIME},
+	"rstrictatime": {false, unix.MOUNT_ATTR_STRICTATIME},
+	"rnosymfollow": {false, unix.MOUNT_ATTR_NOSYMFOLLOW}, "rsymfollow": {true, unix.MOUNT_ATTR_NOSYMFOLLOW},
+}
+
+func parseMountOptions(opts []string) mountOpts {
+	var o mountOpts
+	for _, opt := range opts {
+		if f, ok := mountFlagNames[opt]; ok {
+			if f.clear {
+				o.flags &^= f.flag
+				o.clear |= f.flag
+			} else {
+				o.flags |= f.flag
+			}
+			if f.flag&unix.MS_BIND != 0 {
+				o.bind = true
+			}
+		} else if p, ok := propagationNames[opt]; ok {
+			o.propagate = append(o.propagate, p)
+		} else if a, ok := recAttrNames[opt]; ok {
+			if a.clear {
+				o.recClear |= a.attr
+			} else {
+				o.recSet |= a.attr
+			}
+		} else if opt == "tmpcopyup" || opt == "idmap" || opt == "ridmap" {
+			// Extensions handled elsewhere (or not at all yet).
+		} else {
+			o.data = append(o.data, opt)
+		}
+	}
+	return o
+}
+
+// procFd names an open handle for mount(2), through the host's /proc (we
+// are before pivot_root) or the container's (after).
+func procFd(f *os.File) string { return "/proc/self/fd/" + strconv.Itoa(int(f.Fd())) }
+
+// setupRootfs mounts everything under the root filesystem and switches to
+// it. Every destination is resolved inside the root with the kernel's
+// RESOLVE_IN_ROOT semantics (or securejoin's emulation), and the mount is
+// made on the handle that resolution returned, so a symlink or a racing
+// rename cannot send it outside the root.
+func setupRootfs(cfg *initConfig) error {
+	spec := cfg.Spec
+	prop := uintptr(unix.MS_SLAVE | unix.MS_REC)
+	if spec.Linux.RootfsPropagation != "" {
+		p, ok := propagationNames[spec.Linux.RootfsPropagation]
+		if !ok {
+			return fmt.Errorf("invalid rootfsPropagation %q", spec.Linux.RootfsPropagation)
+		}
+		prop = p
+	}
+	if err := unix.Mount("", "/", "", prop, ""); err != nil {
+		return fmt.Errorf("set propagation of / : %w", err)
+	}
+	// pivot_root needs the new root to be a mount point whose parent is not shared.
+	if err := makeParentPrivate(cfg.Rootfs); err != nil {
+		return err
+	}
+	if err := unix.Mount(cfg.Rootfs, cfg.Rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind mount rootfs %s: %w", cfg.Rootfs, err)
+	}
+	root, err := os.OpenFile(cfg.Rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open rootfs: %w", err)
+	}
+	defer root.Close()
+
+	devMounted := false
+	for i, m := range spec.Mounts {
+		if ops, ok := cfg.CgroupMounts[i]; ok {
+			if err := runCgroupOps(root, ops); err != nil {
+				return fmt.Errorf("mount cgroup at %s: %w", m.Destination, err)
+			}
+			continue
+		}
+		if err := mountEntry(root, m, cfg.Bundle); err != nil {
+			return err
+		}
+		if filepath.Clean(m.Destination) == "/dev" {
+			devMounted = !(m.Type == "bind" || parseMountOptions(m.Options).bind)
+		}
+	}
+	if devMounted {
+		if err := setupDev(root, cfg.HostDevices); err != nil {
+			return err
+		}
+	}
+	for _, d := range spec.Linux.Devices {
+		if err := createDevice(root, d, cfg.HostDevices); err != nil {
+			return err
+		}
+	}
+	if err := unix.Chdir(cfg.Rootfs); err != nil {
+		return fmt.Errorf("chdir to rootfs: %w", err)
+	}
+	if cfg.NoPivot {
+		if err := unix.Mount(cfg.Rootfs, "/", "", unix.MS_MOVE, ""); err != nil {
+			return fmt.Errorf("move rootfs to /: %w", err)
+		}
+		if err := unix.Chroot("."); err != nil {
+			return fmt.Errorf("chroot: %w", err)
+		}
+	} else if err := pivotRoot(cfg.Rootfs); err != nil {
+		return err
+	}
+	if err := unix.Chdir("/"); err != nil {
+		return err
+	}
+	if spec.Linux.RootfsPropagation != "" {
+		if err := unix.Mount("", "/", "", prop, ""); err != nil {
+			return fmt.Errorf("set rootfsPropagation: %w", err)
+		}
+	}
+	return nil
+}
+
+// makeParentPrivate makes the mount that holds path private if it is
+// shared: pivot_root refuses shared parents.
+func makeParentPrivate(path string) error {
+	for p := path; ; p = filepath.Dir(p) {
+		err := unix.Mount("", p, "", unix.MS_PRIVATE, "")
+		if err == nil {
+			return nil
+		}
+		if err != unix.EINVAL || p == "/" {
+			return fmt.Errorf("make mount of %s private: %w", p, err)
+		}
+	}
+}
+
+func pivotRoot(rootfs string) error {
+	oldroot, err := unix.Open("/", unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open old root: %w", err)
+	}
+	defer unix.Close(oldroot)
+	// pivot_root(".", ".") stacks the old root on top of the new one; it is
+	// then detached from the new root's mount point.
+	if err := unix.PivotRoot(".", "."); err != nil {
+		return fmt.Errorf("pivot_root %s: %w", rootfs, err)
+	}
+	if err := unix.Fchdir(oldroot); err != nil {
+		return err
+	}
+	// Keep the unmount from propagating to the host.
+	if err := unix.Mount("", ".", "", unix.MS_SLAVE|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("make old root rslave: %w", err)
+	}
+	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
+		return fmt.Errorf("unmount old root: %w", err)
+	}
+	return nil
+}
+
+// mountEntry performs one entry of config.json's mounts.
+func mountEntry(root *os.File, m specs.Mount, bundle string) error {
+	o := parseMountOptions(m.Options)
+	dest := m.Destination
+	if !filepath.IsAbs(dest) {
+		dest = "/" + dest
+	}
+	isBind := m.Type == "bind" || o.bind
+	if isBind {
+		o.flags |= unix.MS_BIND
+	}
+	var src *os.File
+	srcIsDir := true
+	if isBind {
+		source := m.Source
+		if !filepath.IsAbs(source) {
+			source = filepath.Join(bundle, source)
+		}
+		var err error
+		src, err = os.OpenFile(source, unix.O_PATH|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("mount %s: open source: %w", m.Destination, err)
+		}
+		defer src.Close()
+		fi, err := src.Stat()
+		if err != nil {
+			return fmt.Errorf("mount %s: stat source: %w", m.Destination, err)
+		}
+		srcIsDir = fi.IsDir()
+	}
+	target, err := ensureTarget(root, dest, srcIsDir)
+	if err != nil {
+		return fmt.Errorf("mount %s: %w", m.Destination, err)
+	}
+	defer target.Close()
+	tpath := procFd(target)
+
+	if isBind {
+		if err := unix.Mount(procFd(src), tpath, "", o.flags&(unix.MS_BIND|unix.MS_REC), ""); err != nil {
+			return fmt.Errorf("bind mount %s on %s: %w", m.Source, m.Destination, err)
+		}
+		// The bind is a new mount on the handle's path: reopen to act on it.
+		target.Close()
+		if target, err = pathrs.OpenatInRoot(root, dest); err != nil {
+			return fmt.Errorf("mount %s: reopen: %w", m.Destination, err)
+		}
+		tpath = procFd(target)
+		if rest := o.flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT); rest != 0 {
+			// Flags the kernel locks on the source must be kept on remount.
+			var st unix.Statfs_t
+			if err := unix.Statfs(tpath, &st); err == nil {
+				rest |= uintptr(st.Flags) & (unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC) &^ o.clear
+			}
+			if err := unix.Mount("", tpath, "", unix.MS_BIND|unix.MS_REMOUNT|rest, ""); err != nil {
+				return fmt.Errorf("remount %s with %v: %w", m.Destination, m.Options, err)
+			}
+		}
+	} else {
+		source := m.Source
+		if source == "" {
+			source = m.Type
+		}
+		if err := unix.Mount(source, tpath, m.Type, o.flags, strings.Join(o.data, ",")); err != nil {
+			return fmt.Errorf("mount %s (type %s) on %s: %w", source, m.Type, m.Destination, err)
+		}
+		target.Close()
+		if target, err = pathrs.OpenatInRoot(root, dest); err != nil {
+			return fmt.Errorf("mount %s: reopen: %w", m.Destination, err)
+		}
+		tpath = procFd(target)
+	}
+	for _, p := range o.propagate {
+		if err := unix.Mount("", tpath, "", p, ""); err != nil {
+			return fmt.Errorf("set propagation of %s: %w", m.Destination, err)
+		}
+	}
+	if o.recSet != 0 || o.recClear != 0 {
+		attr := &unix.MountAttr{Attr_set: o.recSet, Attr_clr: o.recClear}
+		if o.recSet&(unix.MOUNT_ATTR_NOATIME|unix.MOUNT_ATTR_STRICTATIME|unix.MOUNT_ATTR_RELATIME) != 0 {
+			attr.Attr_clr |= unix.MOUNT_ATTR__ATIME
+		}
+		if err := unix.MountSetattr(int(target.Fd()), "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, attr); err != nil {
+			return fmt.Errorf("set recursive mount attributes of %s: %w", m.Destination, err)
+		}
+	}
+	return nil
+}
+
+// ensureTarget returns an O_PATH handle to dest inside root, creating it (a
+// directory, or an empty file for a file bind mount) when missing.
+func ensureTarget(root *os.File, dest string, dir bool) (*os.File, error) {
+	if f, err := pathrs.OpenatInRoot(root, dest); err == nil {
+		return f, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	if dir {
+		return pathrs.MkdirAllHandle(root, dest, 0o755)
+	}
+	parent, err := pathrs.MkdirAllHandle(root, filepath.Dir(dest), 0o755)
+	if err != nil {
+		return nil, err
+	}
+	defer parent.Close()
+	fd, err := unix.Openat(int(parent.Fd()), filepath.Base(dest), unix.O_CREAT|unix.O_EXCL|unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
+	if err != nil && err != unix.EEXIST {
+		return nil, fmt.Errorf("create %s: %w", dest, err)
+	}
+	if err == nil {
+		unix.Close(fd)
+	}
+	return pathrs.OpenatInRoot(root, dest)
+}
+
+// runCgroupOps carries out the cgroup filesystem plan for one mount entry.
+func runCgroupOps(root *os.File, ops []cgroupMountOp) error {
+	for _, op := range ops {
+		switch op.Kind {
+		case "symlink":
+			parent, err := pathrs.MkdirAllHandle(root, filepath.Dir(op.Dest), 0o755)
+			if err != nil {
+				return err
+			}
+			err = unix.Symlinkat(op.Source, int(parent.Fd()), filepath.Base(op.Dest))
+			parent.Close()
+			if err != nil && err != unix.EEXIST {
+				return fmt.Errorf("symlink %s: %w", op.Dest, err)
+			}
+			continue
+		}
+		target, err := ensureTarget(root, op.Dest, true)
+		if err != nil {
+			return err
+		}
+		tpath := procFd(target)
+		switch op.Kind {
+		case "tmpfs", "cgroup", "cgroup2":
+			err = unix.Mount(op.Kind, tpath, op.Kind, op.Flags, op.Data)
+		case "bind":
+			err = unix.Mount(op.Source, tpath, "", unix.MS_BIND|unix.MS_REC, "")
+			if err == nil && op.Flags != 0 {
+				target.Close()
+				if target, err = pathrs.OpenatInRoot(root, op.Dest); err == nil {
+					err = unix.Mount("", procFd(target), "", unix.MS_BIND|unix.MS_REMOUNT|op.Flags, "")
+				}
+			}
+		case "remount-ro":
+			err = unix.Mount("", tpath, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY|op.Flags, "")
+		default:
+			err = fmt.Errorf("unknown cgroup mount step %q", op.Kind)
+		}
+		target.Close()
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", op.Kind, op.Dest, err)
+		}
+	}
+	return nil
+}
+
+type devSpec struct {
+	path         string
+	major, minor uint32
+}
+
+var defaultDevices = []devSpec{
+	{"/dev/null", 1, 3}, {"/dev/zero", 1, 5}, {"/dev/full", 1, 7},
+	{"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+}
+
+// setupDev fills a freshly mounted /dev: the default nodes and links.
+func setupDev(root *os.File, hostDevices bool) error {
+	for _, d := range defaultDevices {
+		mode := os.FileMode(0o666)
+		dev := specs.LinuxDevice{Path: d.path, Type: "c", Major: int64(d.major), Minor: int64(d.minor), FileMode: &mode}
+		if err := createDevice(root, dev, hostDevices); err != nil {
+			return err
+		}
+	}
+	links := [][2]string{
+		{"/proc/self/fd", "/dev/fd"}, {"/proc/self/fd/0", "/dev/stdin"},
+		{"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
+		{"pts/ptmx", "/dev/ptmx"},
+	}
+	if _, err := os.Stat("/proc/kcore"); err == nil {
+		links = append(links, [2]string{"/proc/kcore", "/dev/core"})
+	}
+	devDir, err := pathrs.OpenatInRoot(root, "/dev")
+	if err != nil {
+		return fmt.Errorf("open /dev: %w", err)
+	}
+	defer devDir.Close()
+	for _, l := range links {
+		if err := unix.Symlinkat(l[0], int(devDir.Fd()), filepath.Base(l[1])); err != nil && err != unix.EEXIST {
+			return fmt.Errorf("symlink %s -> %s: %w", l[1], l[0], err)
+		}
+	}
+	return nil
+}
+
+// createDevice makes a device node in the container, or in a user
+// namespace (where mknod is refused) bind-mounts the host's node.
+func createDevice(root *os.File, d specs.LinuxDevice, hostDevices bool) error {
+	if !filepath.IsAbs(d.Path) || filepath.Clean(d.Path) == "/dev" {
+		return fmt.Errorf("invalid device path %q", d.Path)
+	}
+	var typ uint32
+	switch d.Type {
+	case "c", "u":
+		typ = unix.S_IFCHR
+	case "b":
+		typ = unix.S_IFBLK
+	case "p":
+		typ = unix.S_IFIFO
+	default:
+		return fmt.Errorf("device %s: invalid type %q", d.Path, d.Type)
+	}
+	parent, err := pathrs.MkdirAllHandle(root, filepath.Dir(d.Path), 0o755)
+	if err != nil {
+		return fmt.Errorf("device %s: %w", d.Path, err)
+	}
+	defer parent.Close()
+	base := filepath.Base(d.Path)
+	pfd := int(parent.Fd())
+	if hostDevices {
+		fd, err := unix.Openat(pfd, base, unix.O_CREAT|unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
+		if err != nil {
+			return fmt.Errorf("device %s: create mount point: %w", d.Path, err)
+		}
+		unix.Close(fd)
+		target, err := pathrs.OpenatInRoot(root, d.Path)
+		if err != nil {
+			return err
+		}
+		defer target.Close()
+		if err := unix.Mount(d.Path, procFd(target), "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("bind mount device %s: %w", d.Path, err)
+		}
+		return nil
+	}
+	mode := uint32(0o666)
+	if d.FileMode != nil {
+		mode = uint32(*d.FileMode) & 0o7777
+	}
+	unix.Unlinkat(pfd, base, 0) // replace whatever the image had there
+	if err := unix.Mknodat(pfd, base, typ|mode, int(unix.Mkdev(uint32(d.Major), uint32(d.Minor)))); err != nil {
+		return fmt.Errorf("mknod %s: %w", d.Path, err)
+	}
+	uid, gid := -1, -1
+	if d.UID != nil {
+		uid = int(*d.UID)
+	}
+	if d.GID != nil {
+		gid = int(*d.GID)
+	}
+	if uid != -1 || gid != -1 {
+		if err := unix.Fchownat(pfd, base, uid, gid, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return fmt.Errorf("chown %s: %w", d.Path, err)
+		}
+	}
+	return nil
+}
+
+// finishRootfs runs after pivot_root: masked and read-only paths, then the
+// read-only root.
+func finishRootfs(cfg *initConfig) error {
+	spec := cfg.Spec
+	for _, p := range spec.Linux.ReadonlyPaths {
+		if err := readonlyPath(p); err != nil {
+			return err
+		}
+	}
+	for _, p := range spec.Linux.MaskedPaths {
+		if err := maskPath(p, spec.Linux.MountLabel); err != nil {
+			return err
+		}
+	}
+	if spec.Root.Readonly {
+		var st unix.Statfs_t
+		flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY)
+		if err := unix.Statfs("/", &st); err == nil {
+			flags |= uintptr(st.Flags) & (unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
+		}
+		if err := unix.Mount("", "/", "", flags, ""); err != nil {
+			return fmt.Errorf("make root read-only: %w", err)
+		}
+	}
+	return nil
+}
+
+func openNoFollow(p string) (*os.File, error) {
+	// After pivot_root the root is the container's: a symlink here cannot
+	// leave it; O_NOFOLLOW keeps the last component from being one at all.
+	return os.OpenFile(p, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+}
+
+func readonlyPath(p string) error {
+	f, err := openNoFollow(p)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil
+		}
+		return fmt.Errorf("read-only path %s: %w", p, err)
+	}
+	defer f.Close()
+	if err := unix.Mount(procFd(f), procFd(f), "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind read-only path %s: %w", p, err)
+	}
+	g, err := openNoFollow(p)
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	var st unix.Statfs_t
+	flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY | unix.MS_REC)
+	if err := unix.Fstatfs(int(g.Fd()), &st); err == nil {
+		flags |= uintptr(st.Flags) & (unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
+	}
+	if err := unix.Mount("", procFd(g), "", flags, ""); err != nil {
+		return fmt.Errorf("remount read-only path %s: %w", p, err)
+	}
+	return nil
+}
+
+// maskPath hides p: a read-only empty tmpfs over a directory, the real
+// /dev/null over a file. /dev/null is checked to be the null device before
+// it is used (CVE-2025-31133).
+func maskPath(p, label string) error {
+	f, err := openNoFollow(p)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil
+		}
+		return fmt.Errorf("masked path %s: %w", p, err)
+	}
+	defer f.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return err
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		data := ""
+		if label != "" {
+			data = "context=" + strconv.Quote(label)
+		}
+		if err := unix.Mount("tmpfs", procFd(f), "tmpfs", unix.MS_RDONLY, data); err != nil {
+			return fmt.Errorf("mask %s: %w", p, err)
+		}
+		return nil
+	}
+	null, err := openNoFollow("/dev/null")
+	if err != nil {
+		return fmt.Errorf("mask %s: open /dev/null: %w", p, err)
+	}
+	defer null.Close()
+	var nst unix.Stat_t
+	if err := unix.Fstat(int(null.Fd()), &nst); err != nil {
+		return err
+	}
+	if nst.Mode&unix.S_IFMT != unix.S_IFCHR || unix.Major(nst.Rdev) != 1 || unix.Minor(nst.Rdev) != 3 {
+		return fmt.Errorf("mask %s: /dev/null is not the null device", p)
+	}
+	if err := unix.Mount(procFd(null), procFd(f), "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("mask %s: %w", p, err)
+	}
+	return nil
+}

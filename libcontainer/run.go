@@ -1,0 +1,161 @@
+package libcontainer
+
+import (
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+
+	"github.com/containerd/console"
+	"golang.org/x/sys/unix"
+)
+
+// Run creates and starts a container. Detached, it returns once the
+// process runs; in the foreground it forwards signals and the terminal,
+// waits, deletes the container unless keep, and returns the exit status
+// (128+N for a process killed by signal N).
+func Run(opts Options, co *CreateOpts, detach, keep bool) (int, error) {
+	var sigc chan os.Signal
+	var consoleParent *os.File
+	if !detach {
+		// Catch signals from now on, so none is lost before the forwarding starts.
+		sigc = make(chan os.Signal, 128)
+		signal.Notify(sigc)
+		defer signal.Stop(sigc)
+		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+			return -1, err
+		}
+		if co.Spec != nil && co.Spec.Process != nil && co.Spec.Process.Terminal && co.ConsoleSocket == "" {
+			fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				return -1, err
+			}
+			consoleParent = os.NewFile(uintptr(fds[0]), "console-parent")
+			co.consoleConn = os.NewFile(uintptr(fds[1]), "console-child")
+			defer consoleParent.Close()
+			defer co.consoleConn.Close()
+		}
+	}
+	c, err := Create(opts, co)
+	if err != nil {
+		return -1, err
+	}
+	defer c.Close()
+	var tty *ttyProxy
+	if consoleParent != nil {
+		co.consoleConn.Close()
+		if tty, err = newTTYProxy(consoleParent); err != nil {
+			c.Destroy(true)
+			return -1, err
+		}
+		defer tty.close()
+	}
+	if err := c.Start(); err != nil {
+		c.Destroy(true)
+		return -1, err
+	}
+	if detach {
+		return 0, nil
+	}
+	status := forwardAndWait(c.state.InitPid, sigc, tty)
+	if tty != nil {
+		tty.wait()
+	}
+	if !keep {
+		if err := c.Destroy(true); err != nil {
+			return status, err
+		}
+	}
+	return status, nil
+}
+
+// forwardAndWait relays every signal to init until it exits, reaping the
+// orphans that reach us as a subreaper, and returns init's exit status.
+func forwardAndWait(pid int, sigc chan os.Signal, tty *ttyProxy) int {
+	// A SIGCHLD may have come before Notify saw init; check once first.
+	if st, ok := reap(pid); ok {
+		return st
+	}
+	for s := range sigc {
+		sig := s.(unix.Signal)
+		switch sig {
+		case unix.SIGCHLD:
+			if st, ok := reap(pid); ok {
+				return st
+			}
+		case unix.SIGWINCH:
+			if tty != nil {
+				tty.resize()
+			}
+		case unix.SIGURG:
+			// The Go runtime's own preemption signal.
+		default:
+			unix.Kill(pid, sig)
+		}
+	}
+	return -1
+}
+
+// reap collects every exited child; it reports init's status if init was one.
+func reap(pid int) (int, bool) {
+	for {
+		var ws unix.WaitStatus
+		p, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if p <= 0 || err != nil {
+			return 0, false
+		}
+		if p == pid {
+			if ws.Signaled() {
+				return 128 + int(ws.Signal()), true
+			}
+			return ws.ExitStatus(), true
+		}
+	}
+}
+
+// ttyProxy copies between our terminal and the container's pty.
+type ttyProxy struct {
+	master  console.Console
+	current console.Console
+	done    sync.WaitGroup
+}
+
+func newTTYProxy(sock *os.File) (*ttyProxy, error) {
+	master, err := recvConsole(sock)
+	if err != nil {
+		return nil, err
+	}
+	t := &ttyProxy{master: master}
+	if cur, err := console.ConsoleFromFile(os.Stdin); err == nil {
+		t.current = cur
+		cur.SetRaw()
+		t.resize()
+	}
+	go io.Copy(master, os.Stdin)
+	t.done.Add(1)
+	go func() {
+		io.Copy(os.Stdout, master)
+		t.done.Done()
+	}()
+	return t, nil
+}
+
+func (t *ttyProxy) resize() {
+	if t.current != nil {
+		t.master.ResizeFrom(t.current)
+	}
+}
+
+// wait lets the output drain: the copy ends when the last holder of the
+// pty slave is gone.
+func (t *ttyProxy) wait() { t.done.Wait() }
+
+func (t *ttyProxy) close() {
+	if t.current != nil {
+		t.current.Reset()
+	}
+	t.master.Close()
+}

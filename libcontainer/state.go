@@ -1,0 +1,187 @@
+package libcontainer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+const (
+	stateFile = "state.json"
+	fifoName  = "exec.fifo"
+)
+
+// Errors that the command layer reports as runc does.
+var (
+	ErrNotExist = errors.New("container does not exist")
+	ErrExist    = errors.New("container with given ID already exists")
+)
+
+// State is what a container's state directory records: the facts of its
+// creation that cannot be derived later.
+type State struct {
+	ID          string            `json:"id"`
+	InitPid     int               `json:"init_process_pid"`
+	InitStart   uint64            `json:"init_process_start"`
+	Created     time.Time         `json:"created"`
+	Bundle      string            `json:"bundle"`
+	Rootfs      string            `json:"rootfs"`
+	Owner       string            `json:"owner"`
+	CgroupPaths map[string]string `json:"cgroup_paths,omitempty"`
+	Systemd     bool              `json:"systemd_cgroup,omitempty"`
+	Rootless    bool              `json:"rootless,omitempty"`
+	Config      *specs.Spec       `json:"config"`
+}
+
+// The id rule runc enforces: letters, digits and _ + - . only, not "." or "..".
+var idRegexp = regexp.MustCompile(`^[\w+\-.]+$`)
+
+// ValidateID checks a container id against runc's rules.
+func ValidateID(id string) error {
+	if id == "" {
+		return errors.New("container id cannot be empty")
+	}
+	if id == "." || id == ".." || !idRegexp.MatchString(id) || len(id) > 1024 {
+		return fmt.Errorf("invalid container id format: %s", id)
+	}
+	return nil
+}
+
+// stateDir is a locked container directory under the runtime's root.
+type stateDir struct {
+	path string
+	lock *os.File
+}
+
+// openStateDir locks an existing container's directory (shared or exclusive).
+func openStateDir(root, id string, exclusive bool) (*stateDir, error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	p := filepath.Join(root, id)
+	f, err := os.OpenFile(p, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		if os.IsNotExist(err) || errors.Is(err, unix.ENOTDIR) || errors.Is(err, unix.ELOOP) {
+			return nil, ErrNotExist
+		}
+		return nil, fmt.Errorf("open container state %s: %w", p, err)
+	}
+	how := unix.LOCK_SH
+	if exclusive {
+		how = unix.LOCK_EX
+	}
+	if err := flockRetry(int(f.Fd()), how); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock container state %s: %w", p, err)
+	}
+	return &stateDir{path: p, lock: f}, nil
+}
+
+// newStateDir creates and locks the directory of a new container; it fails
+// if the id is taken.
+func newStateDir(root, id string) (*stateDir, error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(root, 0o711); err != nil {
+		return nil, fmt.Errorf("create state root %s: %w", root, err)
+	}
+	p := filepath.Join(root, id)
+	if err := os.Mkdir(p, 0o711); err != nil {
+		if os.IsExist(err) {
+			return nil, ErrExist
+		}
+		return nil, fmt.Errorf("create container state %s: %w", p, err)
+	}
+	f, err := os.OpenFile(p, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	if err == nil {
+		err = flockRetry(int(f.Fd()), unix.LOCK_EX)
+	}
+	if err != nil {
+		os.Remove(p)
+		return nil, fmt.Errorf("lock container state %s: %w", p, err)
+	}
+	return &stateDir{path: p, lock: f}, nil
+}
+
+func flockRetry(fd, how int) error {
+	for {
+		err := unix.Flock(fd, how)
+		if err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+func (d *stateDir) close() {
+	if d.lock != nil {
+		d.lock.Close()
+		d.lock = nil
+	}
+}
+
+// remove deletes the directory; the lock stays held until close.
+func (d *stateDir) remove() error {
+	return os.RemoveAll(d.path)
+}
+
+func (d *stateDir) load() (*State, error) {
+	data, err := os.ReadFile(filepath.Join(d.path, stateFile))
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, ErrNotExist
+		}
+		return nil, err
+	}
+	var s State
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("read container state %s: %w", d.path, err)
+	}
+	return &s, nil
+}
+
+// save writes the state file atomically: a temporary file, fsync-free (the
+// state lives on tmpfs), then rename over the old one.
+func (d *stateDir) save(s *State) error {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(d.path, stateFile), data, 0o600)
+}
+
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// WritePidFile writes pid to path atomically, as runc does (no newline).
+func WritePidFile(path string, pid int) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(abs, []byte(fmt.Sprintf("%d", pid)), 0o644)
+}

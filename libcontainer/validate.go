@@ -1,0 +1,116 @@
+package libcontainer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// LoadSpec reads and checks <bundle>/config.json.
+func LoadSpec(bundle string) (*specs.Spec, error) {
+	fi, err := os.Stat(bundle)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("bundle %s does not exist", bundle)
+		}
+		return nil, fmt.Errorf("bundle %s: %w", bundle, err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("bundle %s is not a directory", bundle)
+	}
+	path := filepath.Join(bundle, "config.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("JSON specification file %s not found", path)
+		}
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	spec, err := ParseSpec(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return spec, nil
+}
+
+// ParseSpec decodes a config.json and checks it.
+func ParseSpec(data []byte) (*specs.Spec, error) {
+	var spec specs.Spec
+	if err := json.Unmarshal(data, &spec); err != nil {
+		return nil, fmt.Errorf("invalid JSON: %w", err)
+	}
+	if err := validateSpec(&spec); err != nil {
+		return nil, err
+	}
+	return &spec, nil
+}
+
+// validateSpec rejects what runc rejects before anything is made.
+func validateSpec(spec *specs.Spec) error {
+	if err := checkVersion(spec.Version); err != nil {
+		return err
+	}
+	if spec.Root == nil || spec.Root.Path == "" {
+		return errors.New("root must be specified")
+	}
+	if spec.Process == nil {
+		return errors.New("process must be specified")
+	}
+	if len(spec.Process.Args) == 0 {
+		return errors.New("process.args must not be empty")
+	}
+	if spec.Process.Cwd == "" || !filepath.IsAbs(spec.Process.Cwd) {
+		return fmt.Errorf("process.cwd %q must be an absolute path", spec.Process.Cwd)
+	}
+	if spec.Linux == nil {
+		return errors.New("linux section must be specified")
+	}
+	if spec.Hostname != "" && !hasNewNamespace(spec, specs.UTSNamespace) {
+		return errors.New("unable to set hostname without a private UTS namespace")
+	}
+	if spec.Domainname != "" && !hasNewNamespace(spec, specs.UTSNamespace) {
+		return errors.New("unable to set domainname without a private UTS namespace")
+	}
+	for _, m := range spec.Mounts {
+		if m.Destination == "" {
+			return errors.New("mount destination must not be empty")
+		}
+		if strings.ContainsRune(m.Destination, 0) || strings.ContainsRune(m.Source, 0) {
+			return fmt.Errorf("mount %q: invalid path", m.Destination)
+		}
+	}
+	for _, rl := range spec.Process.Rlimits {
+		if _, ok := rlimitNames[rl.Type]; !ok {
+			return fmt.Errorf("unknown rlimit type %q", rl.Type)
+		}
+		if rl.Soft > rl.Hard {
+			return fmt.Errorf("rlimit %s: soft limit %d is above hard limit %d", rl.Type, rl.Soft, rl.Hard)
+		}
+	}
+	if _, err := namespaceBootstrap(spec); err != nil {
+		return err
+	}
+	return nil
+}
+
+// checkVersion accepts the 1.x versions of the runtime spec, as runc does.
+func checkVersion(v string) error {
+	if v == "" {
+		return errors.New("ociVersion must be specified")
+	}
+	major, rest, _ := strings.Cut(v, ".")
+	n, err := strconv.Atoi(major)
+	if err != nil || rest == "" {
+		return fmt.Errorf("invalid ociVersion %q", v)
+	}
+	if n != specs.VersionMajor {
+		return fmt.Errorf("unsupported ociVersion %q: this runtime supports %d.x", v, specs.VersionMajor)
+	}
+	return nil
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ocirun/runc/libcontainer"
+	"github.com/urfave/cli/v3"
+)
+
+// listEntry is one container as `list --format json` prints it.
+type listEntry struct {
+	Version     string            `json:"ociVersion"`
+	ID          string            `json:"id"`
+	Pid         int               `json:"pid"`
+	Status      string            `json:"status"`
+	Bundle      string            `json:"bundle"`
+	Rootfs      string            `json:"rootfs"`
+	Created     time.Time         `json:"created"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Owner       string            `json:"owner"`
+}
+
+var listCommand = &cli.Command{
+	Name:      "list",
+	Usage:     "lists containers started by runc with the given root",
+	ArgsUsage: " ",
+	Flags: []cli.Flag{
+		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "table", Usage: `select one of: table or json (default: "table")`},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "display only container IDs"},
+	},
+	Action: func(ctx context.Context, cmd *cli.Command) error {
+		if err := checkArgs(cmd, 0, true); err != nil {
+			return err
+		}
+		opts, err := globalOptions(cmd)
+		if err != nil {
+			return err
+		}
+		format := cmd.String("format")
+		if format != "table" && format != "json" {
+			return fmt.Errorf("invalid format option %q", format)
+		}
+		ids, err := libcontainer.List(opts.Root)
+		if err != nil {
+			return err
+		}
+		var entries []listEntry
+		for _, id := range ids {
+			c, err := libcontainer.Load(opts, id, false)
+			if err != nil {
+				// Gone, or half-made by a create that holds its lock: skip it.
+				continue
+			}
+			s := c.OCIState()
+			c.Close()
+			entries = append(entries, listEntry{
+				Version: s.Version, ID: s.ID, Pid: s.Pid, Status: string(s.Status), Bundle: s.Bundle,
+				Rootfs: s.Rootfs, Created: s.Created, Annotations: s.Annotations, Owner: s.Owner,
+			})
+		}
+		if cmd.Bool("quiet") {
+			for _, e := range entries {
+				fmt.Println(e.ID)
+			}
+			return nil
+		}
+		if format == "json" {
+			return json.NewEncoder(os.Stdout).Encode(entries)
+		}
+		w := tabwriter.NewWriter(os.Stdout, 12, 1, 3, ' ', 0)
+		fmt.Fprint(w, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n")
+		for _, e := range entries {
+			fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\n", e.ID, e.Pid, e.Status, e.Bundle,
+				e.Created.Format(time.RFC3339Nano), e.Owner)
+		}
+		return w.Flush()
+	},
+}

@@ -1,0 +1,195 @@
+// Command runc runs OCI containers, as a drop-in replacement for runc.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/ocirun/runc/libcontainer"
+	_ "github.com/ocirun/runc/libcontainer/nsenter"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	seccomp "github.com/seccomp/libseccomp-golang"
+	"github.com/sirupsen/logrus"
+	"github.com/urfave/cli/v3"
+)
+
+// Set by the Makefile.
+var (
+	version   = "0.1.0"
+	gitCommit = ""
+)
+
+const usage = `Open Container Initiative runtime
+
+runc runs containers packaged as OCI bundles: a directory holding a
+config.json and a root filesystem. It is a drop-in replacement for runc.
+
+To start a new instance of a container:
+
+    # runc run [ -b bundle ] <container-id>
+
+The bundle defaults to the current directory.`
+
+func versionText() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "runc version %s\n", version)
+	if gitCommit != "" {
+		fmt.Fprintf(&b, "commit: %s\n", gitCommit)
+	} else {
+		fmt.Fprintf(&b, "commit: unknown\n")
+	}
+	fmt.Fprintf(&b, "spec: %s\n", specs.Version)
+	fmt.Fprintf(&b, "go: %s\n", runtime.Version())
+	major, minor, micro := seccomp.GetLibraryVersion()
+	fmt.Fprintf(&b, "libseccomp: %d.%d.%d", major, minor, micro)
+	return b.String()
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "init" {
+		libcontainer.Init()
+		return
+	}
+	cli.VersionPrinter = func(cmd *cli.Command) { fmt.Println(versionText()) }
+	app := &cli.Command{
+		Name:                  "runc",
+		Usage:                 usage,
+		Version:               version,
+		HideHelpCommand:       false,
+		EnableShellCompletion: false,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "debug", Usage: "enable debug logging"},
+			&cli.StringFlag{Name: "log", Usage: "set the log file to write runc logs to (default is '/dev/stderr')"},
+			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "set the log format ('text' (default), or 'json')"},
+			&cli.StringFlag{Name: "root", Value: defaultRoot(), Usage: "root directory for storage of container state (this should be located in tmpfs)"},
+			&cli.StringFlag{Name: "criu", Value: "criu", Usage: "path to the criu binary used for checkpoint and restore"},
+			&cli.BoolFlag{Name: "systemd-cgroup", Usage: "enable systemd cgroup support, expects cgroupsPath to be of form \"slice:prefix:name\" for e.g. \"system.slice:runc:434234\""},
+			&cli.StringFlag{Name: "rootless", Value: "auto", Usage: "ignore cgroup permission errors ('true', 'false', or 'auto')"},
+		},
+		Before: setupLogging,
+		Commands: []*cli.Command{
+			createCommand, deleteCommand, killCommand, listCommand, psCommand,
+			runCommand, specCommand, startCommand, stateCommand,
+		},
+		OnUsageError: func(ctx context.Context, cmd *cli.Command, err error, isSub bool) error {
+			return err
+		},
+		ExitErrHandler: func(ctx context.Context, cmd *cli.Command, err error) {},
+		CommandNotFound: func(ctx context.Context, cmd *cli.Command, name string) {
+			fatal(fmt.Errorf("unknown command %q", name))
+		},
+	}
+	for _, c := range app.Commands {
+		c.OnUsageError = app.OnUsageError
+	}
+	if err := app.Run(context.Background(), os.Args); err != nil {
+		fatal(err)
+	}
+}
+
+func defaultRoot() string {
+	if os.Geteuid() != 0 {
+		if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+			return filepath.Join(d, "runc")
+		}
+	}
+	return "/run/runc"
+}
+
+func setupLogging(ctx context.Context, cmd *cli.Command) (context.Context, error) {
+	if cmd.Bool("debug") {
+		logrus.SetLevel(logrus.DebugLevel)
+	}
+	if path := cmd.String("log"); path != "" {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND|os.O_SYNC, 0o644)
+		if err != nil {
+			return ctx, fmt.Errorf("open log file %s: %w", path, err)
+		}
+		logrus.SetOutput(f)
+	}
+	switch f := cmd.String("log-format"); f {
+	case "text":
+		logrus.SetFormatter(&logrus.TextFormatter{DisableColors: true, FullTimestamp: true})
+	case "json":
+		logrus.SetFormatter(new(logrus.JSONFormatter))
+	default:
+		return ctx, fmt.Errorf("unknown log-format %q", f)
+	}
+	return ctx, nil
+}
+
+// exitError carries a process exit status through urfave/cli.
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// fatal reports err as one line and exits non-zero.
+func fatal(err error) {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		os.Exit(ee.code)
+	}
+	logrus.Error(err)
+	if out := logrus.StandardLogger().Out; out != os.Stderr {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	os.Exit(1)
+}
+
+// globalOptions reads the global flags every command needs.
+func globalOptions(cmd *cli.Command) (libcontainer.Options, error) {
+	root, err := filepath.Abs(cmd.String("root"))
+	if err != nil {
+		return libcontainer.Options{}, err
+	}
+	opts := libcontainer.Options{Root: root, Systemd: cmd.Bool("systemd-cgroup")}
+	switch r := cmd.String("rootless"); r {
+	case "true":
+		opts.Rootless = true
+	case "false":
+	case "auto":
+		opts.Rootless = os.Geteuid() != 0
+	default:
+		return opts, fmt.Errorf("invalid value %q for --rootless: want true, false or auto", r)
+	}
+	return opts, nil
+}
+
+// containerID returns the first argument, which every container command needs.
+func containerID(cmd *cli.Command) (string, error) {
+	id := cmd.Args().First()
+	if id == "" {
+		return "", errors.New("container id cannot be empty")
+	}
+	return id, libcontainer.ValidateID(id)
+}
+
+// checkArgs checks the number of positional arguments, as runc does.
+func checkArgs(cmd *cli.Command, n int, exact bool) error {
+	got := cmd.Args().Len()
+	if exact && got != n {
+		return fmt.Errorf("%q requires exactly %d argument(s)", cmd.Name, n)
+	}
+	if !exact && got < n {
+		return fmt.Errorf("%q requires a minimum of %d argument(s)", cmd.Name, n)
+	}
+	return nil
+}
+
+// loadContainer opens the container named by the first argument.
+func loadContainer(cmd *cli.Command, exclusive bool) (*libcontainer.Container, error) {
+	opts, err := globalOptions(cmd)
+	if err != nil {
+		return nil, err
+	}
+	id, err := containerID(cmd)
+	if err != nil {
+		return nil, err
+	}
+	return libcontainer.Load(opts, id, exclusive)
+}

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"context"
+
+	"github.com/ocirun/runc/libcontainer"
+	"github.com/urfave/cli/v3"
+)
+
+var runCommand = &cli.Command{
+	Name:      "run",
+	Usage:     "create and run a container",
+	ArgsUsage: "<container-id>",
+	Description: `The run command creates an instance of a container for a bundle and starts it.
+In the foreground it waits for the container's process and exits with its
+status; with --detach it returns once the process runs.`,
+	Flags: append(createFlags(),
+		&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "detach from the container's process"},
+		&cli.BoolFlag{Name: "keep", Usage: "do not delete the container after it exits"},
+	),
+	Action: func(ctx context.Context, cmd *cli.Command) error {
+		if err := checkArgs(cmd, 1, true); err != nil {
+			return err
+		}
+		opts, co, err := createOptions(cmd)
+		if err != nil {
+			return err
+		}
+		status, err := libcontainer.Run(opts, co, cmd.Bool("detach"), cmd.Bool("keep"))
+		if err != nil {
+			return err
+		}
+		if status != 0 {
+			return &exitError{code: status}
+		}
+		return nil
+	},
+}
