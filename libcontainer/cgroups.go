@@ -270,9 +270,7 @@ func cgConvertResources(r *specs.LinuxResources, res *cgroups.Resources) error {
 		if m.Swap != nil {
 			res.MemorySwap = *m.Swap
 		}
-		if m.Kernel != nil || m.KernelTCP != nil {
-			logrus.Warn("linux.resources.memory.kernel and kernelTCP are not supported and are ignored")
-		}
+		// Kernel and KernelTCP are obsolete and ignored (newCgroupManager warns).
 		if m.Swappiness != nil {
 			v := *m.Swappiness
 			res.MemorySwappiness = &v
@@ -477,6 +475,10 @@ func newCgroupManager(id string, spec *specs.Spec, systemd, rootless bool) (cgro
 	if err != nil {
 		return nil, err
 	}
+	if l := spec.Linux; l != nil && l.Resources != nil && l.Resources.Memory != nil &&
+		(l.Resources.Memory.Kernel != nil || l.Resources.Memory.KernelTCP != nil) {
+		logrus.Warn("linux.resources.memory.kernel and kernelTCP are not supported and are ignored")
+	}
 	m, err := manager.New(c)
 	if err != nil {
 		return nil, fmt.Errorf("cgroup manager: %w", err)
@@ -503,6 +505,8 @@ func loadCgroupManager(id string, spec *specs.Spec, paths map[string]string, sys
 		}
 	}
 	// The fs manager keeps (and Destroy empties) the map it is given: copy.
+	// No saved paths means no cgroups (never recompute them on v1; fs2
+	// falls back to its default path for an empty map).
 	p := maps.Clone(paths)
 	if p == nil {
 		p = map[string]string{}
@@ -535,11 +539,13 @@ func cgPidsDir(m cgroups.Manager) string {
 }
 
 // cgroupPids lists every pid in the container's cgroup, sub-cgroups
-// included. A cgroup that does not exist (any more) has no processes.
+// included. A cgroup that does not exist (any more), or a manager without
+// paths (destroyed, or rootless without access), has no processes.
 func cgroupPids(m cgroups.Manager) ([]int, error) {
 	dir := cgPidsDir(m)
 	if dir == "" {
-		return nil, errors.New("list cgroup processes: the container has no cgroup")
+		// No cgroup at all (rootless without access, or already destroyed).
+		return []int{}, nil
 	}
 	pids, err := cgroups.GetAllPids(dir)
 	if err != nil {
@@ -707,7 +713,12 @@ func cgroupMountPlan(m cgroups.Manager, dest string, options []string, cgroupns 
 	if err != nil {
 		return nil, err
 	}
+	return cgV1Plan(m, dest, flags, hierarchies, own, cgroupns), nil
+}
 
+// cgV1Plan builds the cgroup v1 plan from the host's hierarchies and the
+// runtime's own cgroups (/proc/self/cgroup).
+func cgV1Plan(m cgroups.Manager, dest string, flags uintptr, hierarchies []cgHierarchy, own map[string]string, cgroupns bool) []cgroupMountOp {
 	ops := []cgroupMountOp{{Kind: "tmpfs", Source: "tmpfs", Dest: dest, Flags: cgDefaultMountFlags, Data: "mode=755"}}
 	names := make(map[string]bool)
 	var merged []string
@@ -755,7 +766,7 @@ func cgroupMountPlan(m cgroups.Manager, dest string, options []string, cgroupns 
 			Flags: unix.MS_REMOUNT | unix.MS_BIND | unix.MS_RDONLY | cgDefaultMountFlags,
 		})
 	}
-	return ops, nil
+	return ops
 }
 
 // cgHierarchy is one mounted cgroup v1 hierarchy.

@@ -36,7 +36,10 @@ func Init() {
 	dec := json.NewDecoder(sock)
 	enc := json.NewEncoder(sock)
 	if err := containerInit(sock, dec, enc); err != nil {
-		enc.Encode(syncMsg{Type: syncError, Message: err.Error()})
+		if enc.Encode(syncMsg{Type: syncError, Message: err.Error()}) != nil {
+			// The parent has gone (or was told we are done): stderr is all we have.
+			fmt.Fprintf(os.Stderr, "runc init: %v\n", err)
+		}
 		os.Exit(1)
 	}
 	panic("unreachable")

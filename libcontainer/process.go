@@ -130,6 +130,15 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if err := unix.Mkfifo(fifoPath, 0o622); err != nil {
 		return c, fmt.Errorf("create exec fifo: %w", err)
 	}
+	// init writes it as the container's root, which may be another host uid.
+	if err := os.Chmod(fifoPath, 0o622); err != nil {
+		return c, err
+	}
+	if uid, gid := hostRootIDs(spec); uid != 0 || gid != 0 {
+		if err := os.Chown(fifoPath, uid, gid); err != nil {
+			return c, fmt.Errorf("chown exec fifo: %w", err)
+		}
+	}
 	fifo, err := os.OpenFile(fifoPath, unix.O_PATH|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return c, fmt.Errorf("open exec fifo: %w", err)
@@ -231,7 +240,7 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if err := json.NewEncoder(parentSock).Encode(cfg); err != nil {
 		return c, fmt.Errorf("send config to init: %w", err)
 	}
-	cgcfg, err := cgroupConfig(co.ID, spec, opts.Systemd, opts.Rootless)
+	cgcfg, err := m.GetCgroups()
 	if err != nil {
 		return c, err
 	}
@@ -293,6 +302,22 @@ func cgroupMountsFor(m cgroups.Manager, spec *specs.Spec) (map[int][]cgroupMount
 		out[i] = ops
 	}
 	return out, nil
+}
+
+// hostRootIDs returns the host uid and gid of the container's root.
+func hostRootIDs(spec *specs.Spec) (int, int) {
+	if !hasNewNamespace(spec, specs.UserNamespace) {
+		return 0, 0
+	}
+	find := func(m []specs.LinuxIDMapping) int {
+		for _, e := range m {
+			if e.ContainerID == 0 {
+				return int(e.HostID)
+			}
+		}
+		return 0
+	}
+	return find(spec.Linux.UIDMappings), find(spec.Linux.GIDMappings)
 }
 
 func hasNamespace(spec *specs.Spec, t specs.LinuxNamespaceType) bool {

@@ -129,6 +129,8 @@ func newTTYProxy(sock *os.File) (*ttyProxy, error) {
 		return nil, err
 	}
 	t := &ttyProxy{master: master}
+	// Our own terminal adds the carriage returns; the pty must not as well.
+	console.ClearONLCR(master.Fd())
 	if cur, err := console.ConsoleFromFile(os.Stdin); err == nil {
 		t.current = cur
 		cur.SetRaw()
