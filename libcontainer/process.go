@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ocirun/runc/libcontainer/nsenter"
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -168,8 +169,13 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		Stdout: os.Stdout,
 		Stderr: os.Stderr,
 	}
-	// fds 3 .. 3+N-1 are the preserved ones; ours follow.
+	// fds 3 .. 3+N-1 are the preserved ones; ours follow. Each must have
+	// come from our caller: a descriptor the runtime opened itself in the
+	// meantime must never reach the container.
 	for i := 0; i < co.PreserveFDs; i++ {
+		if !nsenter.OpenAtStartup(3 + i) {
+			return c, fmt.Errorf("--preserve-fds %d: file descriptor %d was not passed to runc", co.PreserveFDs, 3+i)
+		}
 		cmd.ExtraFiles = append(cmd.ExtraFiles, os.NewFile(uintptr(3+i), "preserved-fd"))
 	}
 	nextFd := func(f *os.File) int {

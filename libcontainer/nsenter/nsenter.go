@@ -5,7 +5,25 @@ package nsenter
 
 /*
 #cgo CFLAGS: -Wall -O2
+#include <fcntl.h>
 extern void nsexec(void);
-void __attribute__((constructor)) ocirun_nsenter_init(void) { nsexec(); }
+
+// Which of the descriptors 3..1026 were open when the process started,
+// before Go or any package initialiser opened its own files.
+static unsigned char startup_fds[1024];
+static void record_fds(void) {
+	for (int i = 0; i < 1024; i++)
+		startup_fds[i] = fcntl(i + 3, F_GETFD) >= 0;
+}
+static int startup_fd_open(int fd) {
+	return fd >= 3 && fd < 1027 && startup_fds[fd - 3];
+}
+void __attribute__((constructor)) ocirun_nsenter_init(void) { nsexec(); record_fds(); }
 */
 import "C"
+
+// OpenAtStartup tells whether fd was open when the process began, before
+// any Go code ran: only those may be handed to a container as preserved fds.
+func OpenAtStartup(fd int) bool {
+	return C.startup_fd_open(C.int(fd)) != 0
+}
