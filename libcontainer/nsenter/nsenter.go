@@ -6,14 +6,29 @@ package nsenter
 /*
 #cgo CFLAGS: -Wall -O2
 #include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
 extern void nsexec(void);
 
 // Which of the descriptors 3..1026 were open when the process started,
 // before Go or any package initialiser opened its own files.
 static unsigned char startup_fds[1024];
 static void record_fds(void) {
+	// One poll() answers for all of them: a closed fd reports POLLNVAL.
+	struct pollfd *p = calloc(1024, sizeof(*p));
+	if (!p)
+		return;
 	for (int i = 0; i < 1024; i++)
-		startup_fds[i] = fcntl(i + 3, F_GETFD) >= 0;
+		p[i].fd = i + 3;
+	if (poll(p, 1024, 0) >= 0) {
+		for (int i = 0; i < 1024; i++)
+			startup_fds[i] = !(p[i].revents & POLLNVAL);
+	} else {
+		// More fds than RLIMIT_NOFILE allows in one poll: ask one by one.
+		for (int i = 0; i < 1024; i++)
+			startup_fds[i] = fcntl(i + 3, F_GETFD) >= 0;
+	}
+	free(p);
 }
 static int startup_fd_open(int fd) {
 	return fd >= 3 && fd < 1027 && startup_fds[fd - 3];
