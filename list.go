@@ -12,19 +12,6 @@ import (
 	"github.com/urfave/cli/v3"
 )
 
-// listEntry is one container as `list --format json` prints it.
-type listEntry struct {
-	Version     string            `json:"ociVersion"`
-	ID          string            `json:"id"`
-	Pid         int               `json:"pid"`
-	Status      string            `json:"status"`
-	Bundle      string            `json:"bundle"`
-	Rootfs      string            `json:"rootfs"`
-	Created     time.Time         `json:"created"`
-	Annotations map[string]string `json:"annotations,omitempty"`
-	Owner       string            `json:"owner"`
-}
-
 var listCommand = &cli.Command{
 	Name:      "list",
 	Usage:     "lists containers started by runc with the given root",
@@ -49,7 +36,7 @@ var listCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
-		var entries []listEntry
+		var entries []libcontainer.OCIState
 		for _, id := range ids {
 			c, err := libcontainer.Load(opts, id, false)
 			if err != nil {
@@ -58,10 +45,7 @@ var listCommand = &cli.Command{
 			}
 			s := c.OCIState()
 			c.Close()
-			entries = append(entries, listEntry{
-				Version: s.Version, ID: s.ID, Pid: s.Pid, Status: string(s.Status), Bundle: s.Bundle,
-				Rootfs: s.Rootfs, Created: s.Created, Annotations: s.Annotations, Owner: s.Owner,
-			})
+			entries = append(entries, *s)
 		}
 		if cmd.Bool("quiet") {
 			for _, e := range entries {

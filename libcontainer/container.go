@@ -145,12 +145,18 @@ func procStat(pid int) (uint64, byte, error) {
 	return start, fields[0][0], nil
 }
 
-// OCIState is the state as `runc state` prints it.
+// OCIState is the state as `runc state` prints it: the runtime spec's
+// state (with pid 0 shown, not omitted, once stopped) plus runc's fields.
 type OCIState struct {
-	specs.State
-	Rootfs  string    `json:"rootfs"`
-	Created time.Time `json:"created"`
-	Owner   string    `json:"owner"`
+	Version     string            `json:"ociVersion"`
+	ID          string            `json:"id"`
+	Pid         int               `json:"pid"`
+	Status      Status            `json:"status"`
+	Bundle      string            `json:"bundle"`
+	Rootfs      string            `json:"rootfs"`
+	Created     time.Time         `json:"created"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Owner       string            `json:"owner"`
 }
 
 func (c *Container) OCIState() *OCIState {
@@ -164,17 +170,15 @@ func (c *Container) OCIState() *OCIState {
 		ann = c.state.Config.Annotations
 	}
 	return &OCIState{
-		State: specs.State{
-			Version:     specs.Version,
-			ID:          c.state.ID,
-			Status:      specs.ContainerState(st),
-			Pid:         pid,
-			Bundle:      c.state.Bundle,
-			Annotations: ann,
-		},
-		Rootfs:  c.state.Rootfs,
-		Created: c.state.Created,
-		Owner:   c.state.Owner,
+		Version:     specs.Version,
+		ID:          c.state.ID,
+		Pid:         pid,
+		Status:      st,
+		Bundle:      c.state.Bundle,
+		Rootfs:      c.state.Rootfs,
+		Created:     c.state.Created,
+		Annotations: ann,
+		Owner:       c.state.Owner,
 	}
 }
 

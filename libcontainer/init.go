@@ -32,6 +32,9 @@ func Init() {
 		os.Exit(1)
 	}
 	os.Clearenv()
+	// A non-blocking socket makes the Go runtime set up its poller now,
+	// before a low RLIMIT_NOFILE could leave it no descriptor to do so.
+	unix.SetNonblock(fd, true)
 	sock := os.NewFile(uintptr(fd), "init-sock")
 	dec := json.NewDecoder(sock)
 	enc := json.NewEncoder(sock)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	securejoin "github.com/cyphar/filepath-securejoin"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -21,6 +22,7 @@ type mountOpts struct {
 	propagate []uintptr // MS_SHARED etc., applied after the mount
 	recSet    uint64    // MOUNT_ATTR_* set recursively (rro, rnosuid, ...)
 	recClear  uint64
+	recAtime  bool // an r*atime option was given (MOUNT_ATTR_RELATIME is 0)
 	data      []string
 	bind      bool
 }
@@ -89,6 +91,9 @@ func parseMountOptions(opts []string) mountOpts {
 			} else {
 				o.recSet |= a.attr
 			}
+			if opt == "rnoatime" || opt == "rrelatime" || opt == "rstrictatime" {
+				o.recAtime = true
+			}
 		} else if opt == "tmpcopyup" || opt == "idmap" || opt == "ridmap" {
 			// Extensions handled elsewhere (or not at all yet).
 		} else {
@@ -120,9 +125,12 @@ func setupRootfs(cfg *initConfig) error {
 	if err := unix.Mount("", "/", "", prop, ""); err != nil {
 		return fmt.Errorf("set propagation of / : %w", err)
 	}
-	// pivot_root needs the new root to be a mount point whose parent is not shared.
-	if err := makeParentPrivate(cfg.Rootfs); err != nil {
-		return err
+	// pivot_root needs the new root to be a mount point whose parent is
+	// not shared; after rslave it is not, unless shared was asked for.
+	if prop&unix.MS_SHARED != 0 {
+		if err := makeParentPrivate(cfg.Rootfs); err != nil {
+			return err
+		}
 	}
 	if err := unix.Mount(cfg.Rootfs, cfg.Rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("bind mount rootfs %s: %w", cfg.Rootfs, err)
@@ -147,6 +155,12 @@ func setupRootfs(cfg *initConfig) error {
 		if filepath.Clean(m.Destination) == "/dev" {
 			devMounted = !(m.Type == "bind" || parseMountOptions(m.Options).bind)
 		}
+	}
+	// A missing cwd is created, as runc does.
+	if cwd, err := ensureTarget(root, spec.Process.Cwd, true); err != nil {
+		return fmt.Errorf("create cwd %s: %w", spec.Process.Cwd, err)
+	} else {
+		cwd.Close()
 	}
 	if devMounted {
 		if err := setupDev(root, cfg.HostDevices); err != nil {
@@ -296,9 +310,10 @@ func mountEntry(root *os.File, m specs.Mount, bundle string) error {
 			return fmt.Errorf("set propagation of %s: %w", m.Destination, err)
 		}
 	}
-	if o.recSet != 0 || o.recClear != 0 {
+	if o.recSet != 0 || o.recClear != 0 || o.recAtime {
 		attr := &unix.MountAttr{Attr_set: o.recSet, Attr_clr: o.recClear}
-		if o.recSet&(unix.MOUNT_ATTR_NOATIME|unix.MOUNT_ATTR_STRICTATIME|unix.MOUNT_ATTR_RELATIME) != 0 {
+		if o.recAtime {
+			// The atime settings are one field: clear it, then set the one asked for.
 			attr.Attr_clr |= unix.MOUNT_ATTR__ATIME
 		}
 		if err := unix.MountSetattr(int(target.Fd()), "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, attr); err != nil {
@@ -317,9 +332,9 @@ func ensureTarget(root *os.File, dest string, dir bool) (*os.File, error) {
 		return nil, err
 	}
 	if dir {
-		return pathrs.MkdirAllHandle(root, dest, 0o755)
+		return mkdirAllInRoot(root, dest)
 	}
-	parent, err := pathrs.MkdirAllHandle(root, filepath.Dir(dest), 0o755)
+	parent, err := mkdirAllInRoot(root, filepath.Dir(dest))
 	if err != nil {
 		return nil, err
 	}
@@ -334,12 +349,36 @@ func ensureTarget(root *os.File, dest string, dir bool) (*os.File, error) {
 	return pathrs.OpenatInRoot(root, dest)
 }
 
+// mkdirAllInRoot creates dir inside root and returns a handle to it. A
+// dangling symlink on the way (which MkdirAllHandle refuses) is resolved
+// lexically inside the root first, so its target is created within the
+// root, as runc does; the creation itself still resolves inside the root.
+func mkdirAllInRoot(root *os.File, dir string) (*os.File, error) {
+	f, err := pathrs.MkdirAllHandle(root, dir, 0o755)
+	if err == nil || !errors.Is(err, unix.ENOTDIR) {
+		return f, err
+	}
+	rootPath, perr := os.Readlink(procFd(root))
+	if perr != nil {
+		return nil, err
+	}
+	resolved, jerr := securejoin.SecureJoin(rootPath, dir)
+	if jerr != nil {
+		return nil, err
+	}
+	rel, rerr := filepath.Rel(rootPath, resolved)
+	if rerr != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return nil, err
+	}
+	return pathrs.MkdirAllHandle(root, "/"+rel, 0o755)
+}
+
 // runCgroupOps carries out the cgroup filesystem plan for one mount entry.
 func runCgroupOps(root *os.File, ops []cgroupMountOp) error {
 	for _, op := range ops {
 		switch op.Kind {
 		case "symlink":
-			parent, err := pathrs.MkdirAllHandle(root, filepath.Dir(op.Dest), 0o755)
+			parent, err := mkdirAllInRoot(root, filepath.Dir(op.Dest))
 			if err != nil {
 				return err
 			}
@@ -436,7 +475,7 @@ func createDevice(root *os.File, d specs.LinuxDevice, hostDevices bool) error {
 	default:
 		return fmt.Errorf("device %s: invalid type %q", d.Path, d.Type)
 	}
-	parent, err := pathrs.MkdirAllHandle(root, filepath.Dir(d.Path), 0o755)
+	parent, err := mkdirAllInRoot(root, filepath.Dir(d.Path))
 	if err != nil {
 		return fmt.Errorf("device %s: %w", d.Path, err)
 	}

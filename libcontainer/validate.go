@@ -71,11 +71,17 @@ func validateSpec(spec *specs.Spec) error {
 	if spec.Linux == nil {
 		return errors.New("linux section must be specified")
 	}
-	if spec.Hostname != "" && !hasNewNamespace(spec, specs.UTSNamespace) {
+	if spec.Hostname != "" && !hasNamespace(spec, specs.UTSNamespace) {
 		return errors.New("unable to set hostname without a private UTS namespace")
 	}
-	if spec.Domainname != "" && !hasNewNamespace(spec, specs.UTSNamespace) {
+	if spec.Domainname != "" && !hasNamespace(spec, specs.UTSNamespace) {
 		return errors.New("unable to set domainname without a private UTS namespace")
+	}
+	if (len(spec.Linux.MaskedPaths) > 0 || len(spec.Linux.ReadonlyPaths) > 0) && !hasNewNamespace(spec, specs.MountNamespace) {
+		return errors.New("unable to restrict sys entries without a private MNT namespace")
+	}
+	if (len(spec.Linux.UIDMappings) > 0 || len(spec.Linux.GIDMappings) > 0) && !hasNamespace(spec, specs.UserNamespace) {
+		return errors.New("uidMappings and gidMappings require a user namespace")
 	}
 	for _, m := range spec.Mounts {
 		if m.Destination == "" {
