@@ -73,8 +73,8 @@ func main() {
 		},
 		Before: setupLogging,
 		Commands: []*cli.Command{
-			createCommand, deleteCommand, killCommand, listCommand, psCommand,
-			runCommand, specCommand, startCommand, stateCommand,
+			createCommand, deleteCommand, killCommand, listCommand, pauseCommand,
+			psCommand, resumeCommand, runCommand, specCommand, startCommand, stateCommand,
 		},
 		OnUsageError: func(ctx context.Context, cmd *cli.Command, err error, isSub bool) error {
 			return err

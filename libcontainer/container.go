@@ -287,6 +287,38 @@ func (c *Container) signalAll(sig unix.Signal) error {
 	return nil
 }
 
+// Pause freezes every process of a running container.
+func (c *Container) Pause() error {
+	switch st := c.Status(); st {
+	case Running, Created:
+	default:
+		return fmt.Errorf("container not running: %s", st)
+	}
+	m, err := c.cgroupManager()
+	if err != nil {
+		return err
+	}
+	if err := m.Freeze("FROZEN"); err != nil {
+		return fmt.Errorf("freeze container: %w", err)
+	}
+	return nil
+}
+
+// Resume thaws a paused container.
+func (c *Container) Resume() error {
+	if st := c.Status(); st != Paused {
+		return fmt.Errorf("container not paused: %s", st)
+	}
+	m, err := c.cgroupManager()
+	if err != nil {
+		return err
+	}
+	if err := m.Freeze("THAWED"); err != nil {
+		return fmt.Errorf("thaw container: %w", err)
+	}
+	return nil
+}
+
 // Processes lists the host pids of the container's processes.
 func (c *Container) Processes() ([]int, error) {
 	m, err := c.cgroupManager()
@@ -312,6 +344,13 @@ func (c *Container) Destroy(force bool) error {
 		}
 	}
 	if st != Stopped {
+		if st == Paused {
+			// A frozen process takes its SIGKILL only once thawed.
+			signalInit(c.state.InitPid, unix.SIGKILL)
+			if m, err := c.cgroupManager(); err == nil {
+				m.Freeze("THAWED")
+			}
+		}
 		if err := killAndWait(c.state.InitPid); err != nil {
 			return err
 		}

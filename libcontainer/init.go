@@ -103,6 +103,10 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		return fmt.Errorf("unexpected message %q from parent", msg.Type)
 	}
 
+	// Before the rlimits: a low RLIMIT_NOFILE must not stop us listing fds.
+	if err := closeExtraFds(3 + cfg.PreserveFDs); err != nil {
+		return err
+	}
 	if err := setRlimits(proc.Rlimits); err != nil {
 		return err
 	}
@@ -128,9 +132,6 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		umask = int(*proc.User.Umask)
 	}
 	unix.Umask(umask)
-	if err := closeExtraFds(3+cfg.PreserveFDs, cfg.FifoFd); err != nil {
-		return err
-	}
 
 	// All done: closing the socket tells the parent so. Then wait for start.
 	sock.Close()
@@ -265,9 +266,9 @@ func withHome(env []string, uid uint32) []string {
 	return append(env, "HOME="+home)
 }
 
-// closeExtraFds marks every descriptor from first on close-on-exec (keep
-// is closed explicitly later), so no runtime descriptor reaches the container.
-func closeExtraFds(first, keep int) error {
+// closeExtraFds marks every descriptor from first on close-on-exec, so no
+// runtime descriptor reaches the container.
+func closeExtraFds(first int) error {
 	d, err := os.Open("/proc/self/fd")
 	if err != nil {
 		return fmt.Errorf("list open fds: %w", err)
@@ -286,6 +287,5 @@ func closeExtraFds(first, keep int) error {
 		unix.CloseOnExec(fd)
 	}
 	d.Close()
-	_ = keep
 	return nil
 }

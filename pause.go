@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+
+	"github.com/urfave/cli/v3"
+)
+
+var pauseCommand = &cli.Command{
+	Name:      "pause",
+	Usage:     "pause suspends all processes inside the container",
+	ArgsUsage: "<container-id>",
+	Description: `The pause command suspends all processes in the instance of the container
+(with the cgroup freezer). Use runc list to see that it is paused.`,
+	Action: func(ctx context.Context, cmd *cli.Command) error {
+		if err := checkArgs(cmd, 1, true); err != nil {
+			return err
+		}
+		c, err := loadContainer(cmd, true)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		return c.Pause()
+	},
+}
+
+var resumeCommand = &cli.Command{
+	Name:        "resume",
+	Usage:       "resumes all processes that have been previously paused",
+	ArgsUsage:   "<container-id>",
+	Description: `The resume command resumes all processes in the instance of the container.`,
+	Action: func(ctx context.Context, cmd *cli.Command) error {
+		if err := checkArgs(cmd, 1, true); err != nil {
+			return err
+		}
+		c, err := loadContainer(cmd, true)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		return c.Resume()
+	},
+}
