@@ -22,8 +22,14 @@ var deleteCommand = &cli.Command{
 		force := cmd.Bool("force")
 		c, err := loadContainer(cmd, true)
 		if err != nil {
-			if force && errors.Is(err, libcontainer.ErrNotExist) {
-				return nil
+			if errors.Is(err, libcontainer.ErrNotExist) {
+				// Perhaps the leftovers of a create that was killed.
+				if opts, oerr := globalOptions(cmd); oerr == nil && libcontainer.RemoveOrphan(opts.Root, cmd.Args().First()) == nil {
+					return nil
+				}
+				if force {
+					return nil
+				}
 			}
 			return err
 		}
