@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -205,6 +206,10 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	}
 	cmd.Env = []string{"_OCIRUN_INITPIPE=" + strconv.Itoa(sockFd)}
 
+	boot, err := namespaceBootstrap(spec)
+	if err != nil {
+		return c, err
+	}
 	if err := cmd.Start(); err != nil {
 		return c, fmt.Errorf("start init: %w", err)
 	}
@@ -216,15 +221,15 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 			cmd.Wait()
 		}
 	}()
-	// Into the cgroup before any namespace is made, so that a new cgroup
-	// namespace is rooted at the container's cgroup.
-	if err := m.Apply(cmd.Process.Pid); err != nil {
-		return c, fmt.Errorf("apply cgroup: %w", err)
-	}
-	st.CgroupPaths = m.GetPaths()
-	boot, err := namespaceBootstrap(spec)
-	if err != nil {
-		return c, err
+	// A new cgroup namespace is rooted at the cgroup its creator is in, so
+	// then the C stage must be in the container's cgroup before it unshares.
+	// Otherwise init joins it while its Go runtime starts, off the critical
+	// path (it cannot run anything before it is told to go on).
+	early := hasNewNamespace(spec, specs.CgroupNamespace)
+	if early {
+		if err := m.Apply(cmd.Process.Pid); err != nil {
+			return c, fmt.Errorf("apply cgroup: %w", err)
+		}
 	}
 	initPid, err = runStage(parentSock, boot, spec)
 	stageDone = true
@@ -238,7 +243,12 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if st.InitStart, _, err = procStat(initPid); err != nil {
 		return c, fmt.Errorf("read init start time: %w", err)
 	}
-
+	if !early {
+		// The cgroup directories must exist before init bind-mounts them.
+		for _, p := range m.GetPaths() {
+			os.MkdirAll(p, 0o755)
+		}
+	}
 	if cfg.CgroupMounts, err = cgroupMountsFor(m, spec); err != nil {
 		return c, err
 	}
@@ -246,6 +256,15 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if err := json.NewEncoder(parentSock).Encode(cfg); err != nil {
 		return c, fmt.Errorf("send config to init: %w", err)
 	}
+	if !early {
+		// Joining a v1 cgroup waits for an RCU grace period (milliseconds):
+		// let init set up its mounts meanwhile. It cannot run anything of
+		// the container's before it is told to go on, after this.
+		if err := m.Apply(initPid); err != nil {
+			return c, fmt.Errorf("apply cgroup: %w", err)
+		}
+	}
+	st.CgroupPaths = maps.Clone(m.GetPaths())
 	cgcfg, err := m.GetCgroups()
 	if err != nil {
 		return c, err
