@@ -57,12 +57,22 @@ func Run(opts Options, co *CreateOpts, detach, keep bool) (int, error) {
 	if detach {
 		return 0, nil
 	}
+	// Other commands (state, kill, ...) must not wait for us while it runs.
+	c.Close()
 	status := forwardAndWait(c.state.InitPid, sigc, tty)
 	if tty != nil {
 		tty.wait()
 	}
 	if !keep {
-		if err := c.Destroy(true); err != nil {
+		d, err := Load(opts, co.ID, true)
+		if err == ErrNotExist {
+			return status, nil // someone deleted it meanwhile
+		}
+		if err != nil {
+			return status, err
+		}
+		defer d.Close()
+		if err := d.Destroy(true); err != nil {
 			return status, err
 		}
 	}

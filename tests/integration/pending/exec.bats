@@ -1,0 +1,129 @@
+#!/usr/bin/env bats
+# runc exec: run another process in a running container.
+
+load ../helpers
+
+setup() {
+	setup_busybox
+	update_config '.hostname = "exechost"'
+	set_args sleep 100
+}
+
+start_container() {
+	runc run -d test_exec
+	[ "$status" -eq 0 ] || fail "run -d failed: $output"
+	INIT=$(container_pid test_exec)
+}
+
+@test "exec runs a command inside the container" {
+	start_container
+	runc_split exec test_exec hostname
+	[ "$status" -eq 0 ]
+	[ "$output" = exechost ]
+}
+
+@test "exec joins the container's namespaces and cgroup" {
+	start_container
+	runc_split exec test_exec sh -c 'for n in pid net ipc uts mnt; do readlink /proc/self/ns/$n; done; cat /proc/self/cgroup'
+	[ "$status" -eq 0 ]
+	local n i=0
+	for n in pid net ipc uts mnt; do
+		[ "${lines[i]}" = "$(readlink /proc/$INIT/ns/$n)" ] || fail "$n namespace differs"
+		i=$((i + 1))
+	done
+	local pids_cg
+	pids_cg=$(grep ':pids:' "/proc/$INIT/cgroup")
+	printf '%s\n' "${lines[@]}" | grep -qxF "$pids_cg"
+}
+
+@test "exec returns the process's exit status" {
+	start_container
+	runc exec test_exec sh -c 'exit 42'
+	[ "$status" -eq 42 ]
+	testcontainer test_exec running
+}
+
+@test "exec --env, --cwd and --user" {
+	start_container
+	runc_split exec --env FOO=bar --env BAZ=qux --cwd /usr --user 1:1 test_exec sh -c 'echo "$FOO $BAZ"; pwd; id -u; id -g'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "bar qux" ]
+	[ "${lines[1]}" = /usr ]
+	[ "${lines[2]}" = 1 ]
+	[ "${lines[3]}" = 1 ]
+}
+
+@test "exec --process reads a process.json" {
+	start_container
+	cat >"$TESTDIR/process.json" <<'JSON'
+{
+	"terminal": false,
+	"user": {"uid": 0, "gid": 0},
+	"args": ["sh", "-c", "echo from-process-json $XVAR; pwd"],
+	"env": ["PATH=/bin:/usr/bin", "XVAR=xvalue"],
+	"cwd": "/etc"
+}
+JSON
+	runc_split exec --process "$TESTDIR/process.json" test_exec
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "from-process-json xvalue" ]
+	[ "${lines[1]}" = /etc ]
+}
+
+@test "exec -t gives the process a terminal" {
+	start_container
+	run_in_pty "$RUNC --root $ROOT exec -t test_exec sh -c 'tty; exit 3'"
+	[ "$status" -eq 3 ]
+	[[ "$output" == */dev/pts/* ]]
+}
+
+@test "exec -d with --pid-file" {
+	start_container
+	runc exec -d --pid-file "$TESTDIR/exec.pid" test_exec sleep 77
+	[ "$status" -eq 0 ]
+	local pid
+	pid=$(cat "$TESTDIR/exec.pid")
+	pid_alive "$pid"
+	[ "$(tr '\0' ' ' </proc/$pid/cmdline)" = "sleep 77 " ]
+	[ "$(readlink /proc/$pid/ns/pid)" = "$(readlink /proc/$INIT/ns/pid)" ]
+	runc_split ps -f json test_exec
+	jq -e --argjson p "$pid" 'index($p) != null' <<<"$output"
+}
+
+@test "exec in a stopped container is an error" {
+	set_args true
+	runc run -d test_exec
+	[ "$status" -eq 0 ]
+	wait_for_status test_exec stopped
+	runc exec test_exec true
+	[ "$status" -ne 0 ]
+}
+
+@test "exec in an unknown container is an error" {
+	runc exec no_such_container true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"does not exist"* ]]
+}
+
+@test "exec of a missing binary is an error and the container keeps running" {
+	start_container
+	runc exec test_exec /no/such/binary
+	[ "$status" -ne 0 ]
+	[[ "$output" == */no/such/binary* ]]
+	testcontainer test_exec running
+}
+
+@test "exec'd processes get the container's capabilities" {
+	start_container
+	runc_split exec test_exec grep ^CapBnd: /proc/self/status
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(grep ^CapBnd: /proc/$INIT/status)" ]
+}
+
+@test "exec short options -e and -u" {
+	start_container
+	runc_split exec -e FOO=short -u 65534 test_exec sh -c 'echo "$FOO"; id -u'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = short ]
+	[ "${lines[1]}" = 65534 ]
+}
