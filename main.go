@@ -73,7 +73,7 @@ func main() {
 		},
 		Before: setupLogging,
 		Commands: []*cli.Command{
-			createCommand, deleteCommand, killCommand, listCommand, pauseCommand,
+			createCommand, deleteCommand, execCommand, killCommand, listCommand, pauseCommand,
 			psCommand, resumeCommand, runCommand, specCommand, startCommand, stateCommand,
 		},
 		OnUsageError: func(ctx context.Context, cmd *cli.Command, err error, isSub bool) error {

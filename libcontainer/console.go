@@ -13,7 +13,7 @@ import (
 // devpts, sends the master over the console socket as runc does (the pty's
 // name as data, the fd as SCM_RIGHTS), and makes the slave the process's
 // stdio, controlling terminal and /dev/console.
-func setupConsole(sockFd int, proc *specs.Process) error {
+func setupConsole(sockFd int, proc *specs.Process, devConsole bool) error {
 	sock := os.NewFile(uintptr(sockFd), "console-socket")
 	defer sock.Close()
 	master, slavePath, err := console.NewPty()
@@ -33,8 +33,10 @@ func setupConsole(sockFd int, proc *specs.Process) error {
 		return fmt.Errorf("open pty slave %s: %w", slavePath, err)
 	}
 	defer slave.Close()
-	if err := mountConsole(slave); err != nil {
-		return err
+	if devConsole {
+		if err := mountConsole(slave); err != nil {
+			return err
+		}
 	}
 	for fd := 0; fd < 3; fd++ {
 		if err := unix.Dup3(int(slave.Fd()), fd, 0); err != nil {

@@ -55,6 +55,20 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	}
 	spec := cfg.Spec
 	proc := spec.Process
+	if cfg.Exec {
+		// A process joining a running container: no rootfs to set up.
+		if proc.Terminal {
+			if err := setupConsole(cfg.ConsoleFd, proc, false); err != nil {
+				return err
+			}
+		}
+		path, env, err := prepareProcess(&cfg)
+		if err != nil {
+			return err
+		}
+		sock.Close()
+		return execUser(path, proc.Args, env)
+	}
 	unix.Umask(0)
 
 	if !cfg.NoNewKeyring {
@@ -71,7 +85,7 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		return fmt.Errorf("chroot without a mount namespace: %w", err)
 	}
 	if proc.Terminal {
-		if err := setupConsole(cfg.ConsoleFd, proc); err != nil {
+		if err := setupConsole(cfg.ConsoleFd, proc, true); err != nil {
 			return err
 		}
 	}
@@ -103,35 +117,10 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		return fmt.Errorf("unexpected message %q from parent", msg.Type)
 	}
 
-	// Before the rlimits: a low RLIMIT_NOFILE must not stop us listing fds.
-	if err := closeExtraFds(3 + cfg.PreserveFDs); err != nil {
-		return err
-	}
-	if err := setRlimits(proc.Rlimits); err != nil {
-		return err
-	}
-	env := proc.Env
-	path, err := lookPath(proc.Args[0], env)
+	path, env, err := prepareProcess(&cfg)
 	if err != nil {
 		return err
 	}
-	if err := setupUser(proc); err != nil {
-		return err
-	}
-	env = withHome(env, proc.User.UID)
-	if err := unix.Chdir(proc.Cwd); err != nil {
-		return fmt.Errorf("chdir to cwd (%q) set in config.json failed: %w", proc.Cwd, err)
-	}
-	if proc.NoNewPrivileges {
-		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-			return fmt.Errorf("set no_new_privs: %w", err)
-		}
-	}
-	umask := 0o022
-	if proc.User.Umask != nil {
-		umask = int(*proc.User.Umask)
-	}
-	unix.Umask(umask)
 
 	// All done: closing the socket tells the parent so. Then wait for start.
 	sock.Close()
@@ -144,11 +133,54 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	}
 	fifo.Close()
 	unix.Close(cfg.FifoFd)
-	err = unix.Exec(path, proc.Args, env)
+	return execUser(path, proc.Args, env)
+}
+
+// execUser replaces init with the user's process.
+func execUser(path string, args, env []string) error {
+	err := unix.Exec(path, args, env)
 	// Too late for the parent to hear of it: the container's stderr gets it.
-	fmt.Fprintf(os.Stderr, "runc init: exec %s: %v\n", proc.Args[0], err)
+	fmt.Fprintf(os.Stderr, "runc init: exec %s: %v\n", args[0], err)
 	os.Exit(127)
 	return nil
+}
+
+// prepareProcess applies the process settings that come last, in runc's
+// order: fds, rlimits, the executable's lookup, user and capabilities,
+// HOME, cwd, no_new_privs and umask.
+func prepareProcess(cfg *initConfig) (string, []string, error) {
+	proc := cfg.Spec.Process
+	// Before the rlimits: a low RLIMIT_NOFILE must not stop us listing fds.
+	if err := closeExtraFds(3 + cfg.PreserveFDs); err != nil {
+		return "", nil, err
+	}
+	if err := setRlimits(proc.Rlimits); err != nil {
+		return "", nil, err
+	}
+	env := proc.Env
+	path, err := lookPath(proc.Args[0], env)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := setupUser(proc); err != nil {
+		return "", nil, err
+	}
+	env = withHome(env, proc.User.UID)
+	if err := unix.Chdir(proc.Cwd); err != nil {
+		return "", nil, fmt.Errorf("chdir to cwd (%q) set in config.json failed: %w", proc.Cwd, err)
+	}
+	if proc.NoNewPrivileges {
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return "", nil, fmt.Errorf("set no_new_privs: %w", err)
+		}
+	}
+	umask := 0o022
+	if proc.User.Umask != nil {
+		umask = int(*proc.User.Umask)
+	}
+	unix.Umask(umask)
+
+	return path, env, nil
 }
 
 // lookPath finds the executable as execvp would, with the container's PATH.

@@ -38,6 +38,7 @@ type CreateOpts struct {
 // initConfig is what the parent sends to the Go side of init.
 type initConfig struct {
 	ID           string                  `json:"id"`
+	Exec         bool                    `json:"exec,omitempty"`
 	Spec         *specs.Spec             `json:"spec"`
 	Rootfs       string                  `json:"rootfs"`
 	Bundle       string                  `json:"bundle"`
@@ -147,43 +148,12 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	}
 	defer fifo.Close()
 
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return c, fmt.Errorf("init socketpair: %w", err)
-	}
-	parentSock := os.NewFile(uintptr(fds[0]), "init-parent")
-	childSock := os.NewFile(uintptr(fds[1]), "init-child")
-	defer parentSock.Close()
-	defer childSock.Close()
-
-	exe, err := sealedSelf()
+	l, err := newInitCmd(rootfs, co.PreserveFDs)
 	if err != nil {
 		return c, err
 	}
-	defer exe.Close()
-
-	cmd := &exec.Cmd{
-		Path:   "/proc/self/fd/" + strconv.Itoa(int(exe.Fd())),
-		Args:   []string{"runc", "init"},
-		Dir:    rootfs,
-		Stdin:  os.Stdin,
-		Stdout: os.Stdout,
-		Stderr: os.Stderr,
-	}
-	// fds 3 .. 3+N-1 are the preserved ones; ours follow. Each must have
-	// come from our caller: a descriptor the runtime opened itself in the
-	// meantime must never reach the container.
-	for i := 0; i < co.PreserveFDs; i++ {
-		if !nsenter.OpenAtStartup(3 + i) {
-			return c, fmt.Errorf("--preserve-fds %d: file descriptor %d was not passed to runc", co.PreserveFDs, 3+i)
-		}
-		cmd.ExtraFiles = append(cmd.ExtraFiles, os.NewFile(uintptr(3+i), "preserved-fd"))
-	}
-	nextFd := func(f *os.File) int {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, f)
-		return 2 + len(cmd.ExtraFiles)
-	}
-	sockFd := nextFd(childSock)
+	defer l.close()
+	cmd, parentSock, nextFd := l.cmd, l.sock, l.nextFd
 	cfg := &initConfig{
 		ID:           co.ID,
 		Spec:         spec,
@@ -204,8 +174,6 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		}
 		cfg.ConsoleFd = nextFd(conn)
 	}
-	cmd.Env = []string{"_OCIRUN_INITPIPE=" + strconv.Itoa(sockFd)}
-
 	boot, err := namespaceBootstrap(spec)
 	if err != nil {
 		return c, err
@@ -213,7 +181,7 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if err := cmd.Start(); err != nil {
 		return c, fmt.Errorf("start init: %w", err)
 	}
-	childSock.Close()
+	l.child.Close()
 	stageDone := false
 	defer func() {
 		if !stageDone {
@@ -253,8 +221,8 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		return c, err
 	}
 	cfg.HostDevices = hasNamespace(spec, specs.UserNamespace)
-	if err := json.NewEncoder(parentSock).Encode(cfg); err != nil {
-		return c, fmt.Errorf("send config to init: %w", err)
+	if err := sendJSON(parentSock, cfg); err != nil {
+		return c, err
 	}
 	if !early {
 		// Joining a v1 cgroup waits for an RCU grace period (milliseconds):
@@ -283,6 +251,68 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	return c, nil
 }
 
+func sendJSON(sock *os.File, cfg *initConfig) error {
+	if err := json.NewEncoder(sock).Encode(cfg); err != nil {
+		return fmt.Errorf("send config to init: %w", err)
+	}
+	return nil
+}
+
+// initCmd is a `runc init` about to be started: the command, both ends of
+// its socket, and the sealed binary it runs from.
+type initCmd struct {
+	cmd         *exec.Cmd
+	sock, child *os.File
+	exe         *os.File
+}
+
+// newInitCmd prepares `runc init` with the caller's stdio, fds 3..3+N-1
+// preserved, and the init socket after them.
+func newInitCmd(dir string, preserveFDs int) (*initCmd, error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("init socketpair: %w", err)
+	}
+	l := &initCmd{sock: os.NewFile(uintptr(fds[0]), "init-parent"), child: os.NewFile(uintptr(fds[1]), "init-child")}
+	if l.exe, err = sealedSelf(); err != nil {
+		l.close()
+		return nil, err
+	}
+	l.cmd = &exec.Cmd{
+		Path:   "/proc/self/fd/" + strconv.Itoa(int(l.exe.Fd())),
+		Args:   []string{"runc", "init"},
+		Dir:    dir,
+		Stdin:  os.Stdin,
+		Stdout: os.Stdout,
+		Stderr: os.Stderr,
+	}
+	// Each preserved fd must have come from our caller: a descriptor the
+	// runtime opened itself in the meantime must never reach the container.
+	for i := 0; i < preserveFDs; i++ {
+		if !nsenter.OpenAtStartup(3 + i) {
+			l.close()
+			return nil, fmt.Errorf("--preserve-fds %d: file descriptor %d was not passed to runc", preserveFDs, 3+i)
+		}
+		l.cmd.ExtraFiles = append(l.cmd.ExtraFiles, os.NewFile(uintptr(3+i), "preserved-fd"))
+	}
+	l.cmd.Env = []string{"_OCIRUN_INITPIPE=" + strconv.Itoa(l.nextFd(l.child))}
+	return l, nil
+}
+
+// nextFd passes f to init and returns its number there.
+func (l *initCmd) nextFd(f *os.File) int {
+	l.cmd.ExtraFiles = append(l.cmd.ExtraFiles, f)
+	return 2 + len(l.cmd.ExtraFiles)
+}
+
+func (l *initCmd) close() {
+	l.sock.Close()
+	l.child.Close()
+	if l.exe != nil {
+		l.exe.Close()
+	}
+}
+
 // parentSync drives init from its "ready" (mounts done) to the close of the
 // socket (everything done, init blocked on the fifo).
 func parentSync(sock *os.File, m cgroups.Manager, res *cgroups.Resources) error {
@@ -299,6 +329,9 @@ func parentSync(sock *os.File, m cgroups.Manager, res *cgroups.Resources) error 
 		case syncError:
 			return errors.New(msg.Message)
 		case syncReady:
+			if m == nil {
+				return errors.New("unexpected ready message from init")
+			}
 			if err := m.Set(res); err != nil {
 				return fmt.Errorf("set cgroup resources: %w", err)
 			}

@@ -4,8 +4,8 @@
 load helpers
 
 # The commands this binary has so far; runc also has checkpoint, restore,
-# events, exec, update and features (issues 3 to 5 add them).
-COMMANDS=(create delete kill list pause ps resume run spec start state)
+# events, update and features (issues 4 and 5 add them).
+COMMANDS=(create delete exec kill list pause ps resume run spec start state)
 
 check_main_help() {
 	[ "$status" -eq 0 ]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # runc exec: run another process in a running container.
 
-load ../helpers
+load helpers
 
 setup() {
 	setup_busybox

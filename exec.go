@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/ocirun/runc/libcontainer"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urfave/cli/v3"
+)
+
+var execCommand = &cli.Command{
+	Name:      "exec",
+	Usage:     "execute new process inside the container",
+	ArgsUsage: "<container-id> <command> [command options]  || -p process.json <container-id>",
+	Description: `The exec command runs a new process in a created or running container. The
+process joins the container's namespaces and cgroups and, unless told
+otherwise, gets the settings of the container's own process.`,
+	StopOnNthArg: intPtr(1),
+	Flags: []cli.Flag{
+		&cli.StringFlag{Name: "console-socket", Usage: "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal"},
+		&cli.StringFlag{Name: "cwd", Usage: "current working directory in the container"},
+		&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set environment variables"},
+		&cli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "allocate a pseudo-TTY"},
+		&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "UID (format: <uid>[:<gid>])"},
+		&cli.IntSliceFlag{Name: "additional-gids", Aliases: []string{"g"}, Usage: "additional gids"},
+		&cli.StringFlag{Name: "process", Aliases: []string{"p"}, Usage: "path to the process.json"},
+		&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "detach from the container's process"},
+		&cli.StringFlag{Name: "pid-file", Usage: "specify the file to write the process id to"},
+		&cli.StringFlag{Name: "process-label", Usage: "set the asm process label for the process commonly used with selinux"},
+		&cli.StringFlag{Name: "apparmor", Usage: "set the apparmor profile for the process"},
+		&cli.BoolFlag{Name: "no-new-privs", Usage: "set the no new privileges value for the process"},
+		&cli.StringSliceFlag{Name: "cap", Aliases: []string{"c"}, Usage: "add a capability to the bounding set for the process"},
+		&cli.IntFlag{Name: "preserve-fds", Usage: "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)"},
+		&cli.StringSliceFlag{Name: "cgroup", Usage: "run the process in an (existing) sub-cgroup(s)"},
+		&cli.BoolFlag{Name: "ignore-paused", Usage: "allow exec in a paused container"},
+	},
+	Action: func(ctx context.Context, cmd *cli.Command) error {
+		if err := checkArgs(cmd, 1, false); err != nil {
+			return err
+		}
+		if len(cmd.StringSlice("cgroup")) > 0 {
+			return errors.New("exec --cgroup is not supported yet")
+		}
+		c, err := loadContainer(cmd, false)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		proc, err := execProcess(cmd, c.Config())
+		if err != nil {
+			return err
+		}
+		status, err := c.Exec(&libcontainer.ExecOpts{
+			Process:       proc,
+			Detach:        cmd.Bool("detach"),
+			PidFile:       cmd.String("pid-file"),
+			ConsoleSocket: cmd.String("console-socket"),
+			PreserveFDs:   int(cmd.Int("preserve-fds")),
+			IgnorePaused:  cmd.Bool("ignore-paused"),
+		})
+		if err != nil {
+			return err
+		}
+		if status != 0 {
+			return &exitError{code: status}
+		}
+		return nil
+	},
+}
+
+// execProcess builds the process to run: process.json as given, or the
+// container's own process with the command line's changes.
+func execProcess(cmd *cli.Command, spec *specs.Spec) (*specs.Process, error) {
+	if path := cmd.String("process"); path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read process file: %w", err)
+		}
+		var p specs.Process
+		if err := json.Unmarshal(data, &p); err != nil {
+			return nil, fmt.Errorf("parse process file %s: %w", path, err)
+		}
+		if len(p.Args) == 0 {
+			return nil, fmt.Errorf("process file %s: args must not be empty", path)
+		}
+		return &p, nil
+	}
+	args := cmd.Args().Tail()
+	if len(args) > 0 && args[0] == "--" {
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		return nil, errors.New("exec: a command to run is required")
+	}
+	var p specs.Process
+	if spec.Process != nil {
+		p = *spec.Process
+		if spec.Process.Capabilities != nil {
+			caps := *spec.Process.Capabilities
+			p.Capabilities = &caps
+		}
+	}
+	p.Args = args
+	p.Terminal = cmd.Bool("tty")
+	p.Env = append(append([]string(nil), p.Env...), cmd.StringSlice("env")...)
+	if cwd := cmd.String("cwd"); cwd != "" {
+		p.Cwd = cwd
+	}
+	if u := cmd.String("user"); u != "" {
+		uidStr, gidStr, hasGid := strings.Cut(u, ":")
+		uid, err := strconv.ParseUint(uidStr, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("parsing %s as int for uid failed: %w", uidStr, err)
+		}
+		p.User.UID = uint32(uid)
+		if hasGid {
+			gid, err := strconv.ParseUint(gidStr, 10, 32)
+			if err != nil {
+				return nil, fmt.Errorf("parsing %s as int for gid failed: %w", gidStr, err)
+			}
+			p.User.GID = uint32(gid)
+		}
+	}
+	if gids := cmd.IntSlice("additional-gids"); len(gids) > 0 {
+		p.User.AdditionalGids = nil
+		for _, g := range gids {
+			if g < 0 {
+				return nil, fmt.Errorf("invalid additional gid %d", g)
+			}
+			p.User.AdditionalGids = append(p.User.AdditionalGids, uint32(g))
+		}
+	}
+	if caps := cmd.StringSlice("cap"); len(caps) > 0 {
+		if p.Capabilities == nil {
+			p.Capabilities = &specs.LinuxCapabilities{}
+		}
+		for _, c := range caps {
+			c = strings.ToUpper(c)
+			if !strings.HasPrefix(c, "CAP_") {
+				c = "CAP_" + c
+			}
+			p.Capabilities.Bounding = append(p.Capabilities.Bounding, c)
+			p.Capabilities.Effective = append(p.Capabilities.Effective, c)
+			p.Capabilities.Permitted = append(p.Capabilities.Permitted, c)
+		}
+	}
+	if cmd.Bool("no-new-privs") {
+		p.NoNewPrivileges = true
+	}
+	if a := cmd.String("apparmor"); a != "" {
+		p.ApparmorProfile = a
+	}
+	if l := cmd.String("process-label"); l != "" {
+		p.SelinuxLabel = l
+	}
+	if p.ApparmorProfile != "" && !apparmorEnabled() {
+		return nil, fmt.Errorf("apparmor profile %q requested but AppArmor is not enabled on this host", p.ApparmorProfile)
+	}
+	return &p, nil
+}
+
+func apparmorEnabled() bool {
+	data, err := os.ReadFile("/sys/module/apparmor/parameters/enabled")
+	return err == nil && strings.HasPrefix(string(data), "Y")
+}

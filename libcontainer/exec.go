@@ -1,0 +1,155 @@
+package libcontainer
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// ExecOpts are the inputs of `exec`.
+type ExecOpts struct {
+	Process       *specs.Process
+	Detach        bool
+	PidFile       string
+	ConsoleSocket string
+	PreserveFDs   int
+	IgnorePaused  bool
+}
+
+// Exec runs another process in the container: it joins every namespace of
+// the container's init and its cgroups. In the foreground it forwards
+// signals (and the terminal) and returns the process's exit status.
+func (c *Container) Exec(eo *ExecOpts) (int, error) {
+	switch st := c.Status(); st {
+	case Running, Created:
+	case Paused:
+		if !eo.IgnorePaused {
+			return -1, errors.New("cannot exec in a paused container (use --ignore-paused to override)")
+		}
+	default:
+		return -1, fmt.Errorf("cannot exec in a stopped container")
+	}
+	proc := eo.Process
+	if proc == nil || len(proc.Args) == 0 {
+		return -1, errors.New("exec: process args must not be empty")
+	}
+	if proc.Cwd == "" {
+		proc.Cwd = "/"
+	}
+	if proc.Terminal && eo.Detach && eo.ConsoleSocket == "" {
+		return -1, errors.New("cannot allocate tty if runc will detach without setting console socket")
+	}
+	if !proc.Terminal && eo.ConsoleSocket != "" {
+		return -1, errors.New("cannot use console socket if runc will not detach or allocate tty")
+	}
+
+	var sigc chan os.Signal
+	if !eo.Detach {
+		sigc = make(chan os.Signal, 128)
+		signal.Notify(sigc)
+		defer signal.Stop(sigc)
+		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+			return -1, err
+		}
+	}
+
+	l, err := newInitCmd("/", eo.PreserveFDs)
+	if err != nil {
+		return -1, err
+	}
+	defer l.close()
+	spec := *c.state.Config
+	spec.Process = proc
+	cfg := &initConfig{ID: c.state.ID, Exec: true, Spec: &spec, PreserveFDs: eo.PreserveFDs}
+	var consoleParent *os.File
+	if proc.Terminal {
+		var conn *os.File
+		if eo.ConsoleSocket != "" {
+			if conn, err = dialConsoleSocket(eo.ConsoleSocket); err != nil {
+				return -1, err
+			}
+		} else {
+			fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				return -1, err
+			}
+			consoleParent = os.NewFile(uintptr(fds[0]), "console-parent")
+			defer consoleParent.Close()
+			conn = os.NewFile(uintptr(fds[1]), "console-child")
+		}
+		defer conn.Close()
+		cfg.ConsoleFd = l.nextFd(conn)
+	}
+
+	boot := c.joinBootstrap()
+	if err := l.cmd.Start(); err != nil {
+		return -1, fmt.Errorf("start init: %w", err)
+	}
+	l.child.Close()
+	pid, err := runStage(l.sock, boot, &spec)
+	if werr := l.cmd.Wait(); err == nil && werr != nil {
+		err = fmt.Errorf("init's C stage: %w", werr)
+	}
+	if err != nil {
+		return -1, err
+	}
+	fail := func(err error) (int, error) {
+		unix.Kill(pid, unix.SIGKILL)
+		unix.Wait4(pid, nil, 0, nil)
+		return -1, err
+	}
+	// Into the container's cgroups before the process can run anything.
+	m, err := c.cgroupManager()
+	if err != nil {
+		return fail(err)
+	}
+	if err := m.Apply(pid); err != nil {
+		return fail(fmt.Errorf("join the container's cgroup: %w", err))
+	}
+	if err := sendJSON(l.sock, cfg); err != nil {
+		return fail(err)
+	}
+	if err := parentSync(l.sock, nil, nil); err != nil {
+		return fail(err)
+	}
+	var tty *ttyProxy
+	if consoleParent != nil {
+		if tty, err = newTTYProxy(consoleParent); err != nil {
+			return fail(err)
+		}
+		defer tty.close()
+	}
+	if eo.PidFile != "" {
+		if err := WritePidFile(eo.PidFile, pid); err != nil {
+			return fail(fmt.Errorf("write pid file: %w", err))
+		}
+	}
+	if eo.Detach {
+		return 0, nil
+	}
+	c.Close() // do not make other commands wait while the process runs
+	status := forwardAndWait(pid, sigc, tty)
+	if tty != nil {
+		tty.wait()
+	}
+	return status, nil
+}
+
+// joinBootstrap asks the C stage to join every namespace of the init.
+func (c *Container) joinBootstrap() *bootstrap {
+	b := &bootstrap{}
+	base := "/proc/" + strconv.Itoa(c.state.InitPid) + "/ns/"
+	for _, ns := range c.state.Config.Linux.Namespaces {
+		if info, ok := nsInfo[ns.Type]; ok {
+			b.add(recNsPath, []byte(info.file+":"+base+info.file))
+		}
+	}
+	b.add(recCloneFlags, binary.NativeEndian.AppendUint32(nil, 0))
+	return b
+}
