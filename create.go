@@ -30,9 +30,6 @@ is a directory with a specification file named "config.json" and a root
 filesystem. The container's process does not run until "runc start".`,
 	Flags: createFlags(),
 	Action: func(ctx context.Context, cmd *cli.Command) error {
-		if err := checkArgs(cmd, 1, true); err != nil {
-			return err
-		}
 		opts, co, err := createOptions(cmd)
 		if err != nil {
 			return err
@@ -48,6 +45,9 @@ filesystem. The container's process does not run until "runc start".`,
 
 // createOptions turns the flags and the bundle into libcontainer's inputs.
 func createOptions(cmd *cli.Command) (libcontainer.Options, *libcontainer.CreateOpts, error) {
+	if err := checkArgs(cmd, 1, true); err != nil {
+		return libcontainer.Options{}, nil, err
+	}
 	opts, err := globalOptions(cmd)
 	if err != nil {
 		return opts, nil, err

@@ -181,6 +181,22 @@ func checkArgs(cmd *cli.Command, n int, exact bool) error {
 	return nil
 }
 
+// onContainer is the action of a command that takes exactly a container id
+// and calls one method of it under an exclusive lock.
+func onContainer(verb func(*libcontainer.Container) error) cli.ActionFunc {
+	return func(ctx context.Context, cmd *cli.Command) error {
+		if err := checkArgs(cmd, 1, true); err != nil {
+			return err
+		}
+		c, err := loadContainer(cmd, true)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		return verb(c)
+	}
+}
+
 // loadContainer opens the container named by the first argument.
 func loadContainer(cmd *cli.Command, exclusive bool) (*libcontainer.Container, error) {
 	opts, err := globalOptions(cmd)

@@ -1,8 +1,7 @@
 package main
 
 import (
-	"context"
-
+	"github.com/ocirun/runc/libcontainer"
 	"github.com/urfave/cli/v3"
 )
 
@@ -12,17 +11,7 @@ var pauseCommand = &cli.Command{
 	ArgsUsage: "<container-id>",
 	Description: `The pause command suspends all processes in the instance of the container
 (with the cgroup freezer). Use runc list to see that it is paused.`,
-	Action: func(ctx context.Context, cmd *cli.Command) error {
-		if err := checkArgs(cmd, 1, true); err != nil {
-			return err
-		}
-		c, err := loadContainer(cmd, true)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		return c.Pause()
-	},
+	Action: onContainer((*libcontainer.Container).Pause),
 }
 
 var resumeCommand = &cli.Command{
@@ -30,15 +19,5 @@ var resumeCommand = &cli.Command{
 	Usage:       "resumes all processes that have been previously paused",
 	ArgsUsage:   "<container-id>",
 	Description: `The resume command resumes all processes in the instance of the container.`,
-	Action: func(ctx context.Context, cmd *cli.Command) error {
-		if err := checkArgs(cmd, 1, true); err != nil {
-			return err
-		}
-		c, err := loadContainer(cmd, true)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		return c.Resume()
-	},
+	Action:      onContainer((*libcontainer.Container).Resume),
 }

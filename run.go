@@ -19,9 +19,6 @@ status; with --detach it returns once the process runs.`,
 		&cli.BoolFlag{Name: "keep", Usage: "do not delete the container after it exits"},
 	),
 	Action: func(ctx context.Context, cmd *cli.Command) error {
-		if err := checkArgs(cmd, 1, true); err != nil {
-			return err
-		}
 		opts, co, err := createOptions(cmd)
 		if err != nil {
 			return err
