@@ -354,6 +354,14 @@ func ensureTarget(root *os.File, dest string, dir bool) (*os.File, error) {
 // lexically inside the root first, so its target is created within the
 // root, as runc does; the creation itself still resolves inside the root.
 func mkdirAllInRoot(root *os.File, dir string) (*os.File, error) {
+	// Most directories exist already: one openat2 is far cheaper than
+	// MkdirAllHandle's walk with its procfs checks.
+	if f, err := pathrs.OpenatInRoot(root, dir); err == nil {
+		if fi, err := f.Stat(); err == nil && fi.IsDir() {
+			return f, nil
+		}
+		f.Close()
+	}
 	f, err := pathrs.MkdirAllHandle(root, dir, 0o755)
 	if err == nil || !errors.Is(err, unix.ENOTDIR) {
 		return f, err
