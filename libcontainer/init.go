@@ -162,6 +162,15 @@ func prepareProcess(cfg *initConfig) (string, []string, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	// Loading a filter needs CAP_SYS_ADMIN unless no_new_privs is set: in
+	// that case it comes before the capabilities are dropped, otherwise as
+	// late as possible, so it constrains as little of our own set-up.
+	sc := cfg.Spec.Linux.Seccomp
+	if sc != nil && !proc.NoNewPrivileges {
+		if err := loadSeccomp(sc); err != nil {
+			return "", nil, err
+		}
+	}
 	if err := setupUser(proc); err != nil {
 		return "", nil, err
 	}
@@ -179,7 +188,11 @@ func prepareProcess(cfg *initConfig) (string, []string, error) {
 		umask = int(*proc.User.Umask)
 	}
 	unix.Umask(umask)
-
+	if sc != nil && proc.NoNewPrivileges {
+		if err := loadSeccomp(sc); err != nil {
+			return "", nil, err
+		}
+	}
 	return path, env, nil
 }
 

@@ -102,7 +102,7 @@ func validateSpec(spec *specs.Spec) error {
 	if _, err := namespaceBootstrap(spec); err != nil {
 		return err
 	}
-	return nil
+	return validateSeccomp(spec.Linux.Seccomp)
 }
 
 // checkVersion accepts the 1.x versions of the runtime spec, as runc does.

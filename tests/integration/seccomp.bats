@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # linux.seccomp
 
-load ../helpers
+load helpers
 
 setup() {
 	setup_busybox
@@ -81,4 +81,38 @@ setup() {
 	runc run test_seccomp
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ ^Seccomp:[[:space:]]+0$ ]]
+}
+
+@test "without noNewPrivileges the filter is loaded before the user change and still applies" {
+	update_config '.process.noNewPrivileges = false | .process.user = {"uid": 65534, "gid": 65534}
+		| .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+			"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 28}]}'
+	set_cmd 'id -u; grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status; mkdir /tmp/d 2>&1'
+	runc_split run test_seccomp
+	[ "$status" -ne 0 ]
+	[ "${lines[0]}" = 65534 ]
+	[[ "$output" =~ NoNewPrivs:[[:space:]]+0 ]]
+	[[ "$output" =~ Seccomp:[[:space:]]+2 ]]
+	[[ "$output" == *"No space left on device"* ]]
+}
+
+@test "an exec'd process gets the container's filter" {
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 28}]}'
+	set_args sleep 100
+	runc run -d test_seccomp
+	[ "$status" -eq 0 ]
+	runc_split exec test_seccomp sh -c 'grep ^Seccomp: /proc/self/status; mkdir /tmp/d'
+	[ "$status" -ne 0 ]
+	[[ "$output" =~ Seccomp:[[:space:]]+2 ]]
+	[[ "$stderr" == *"No space left on device"* ]]
+}
+
+@test "syscall names libseccomp does not know are skipped" {
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["no_such_syscall_ever", "mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 28}]}'
+	set_cmd 'mkdir /tmp/d'
+	runc_split run test_seccomp
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"No space left on device"* ]]
 }
