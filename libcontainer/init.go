@@ -99,6 +99,9 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 			return fmt.Errorf("set domainname: %w", err)
 		}
 	}
+	if err := writeSysctls(spec.Linux.Sysctl); err != nil {
+		return err
+	}
 	if hasNewNamespace(spec, specs.MountNamespace) {
 		if err := finishRootfs(&cfg); err != nil {
 			return err
@@ -160,6 +163,9 @@ func prepareProcess(cfg *initConfig) (string, []string, error) {
 	env := proc.Env
 	path, err := lookPath(proc.Args[0], env)
 	if err != nil {
+		return "", nil, err
+	}
+	if err := setPersonality(cfg.Spec.Linux.Personality); err != nil {
 		return "", nil, err
 	}
 	// Loading a filter needs CAP_SYS_ADMIN unless no_new_privs is set: in

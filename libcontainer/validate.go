@@ -102,6 +102,12 @@ func validateSpec(spec *specs.Spec) error {
 	if _, err := namespaceBootstrap(spec); err != nil {
 		return err
 	}
+	if p := spec.Linux.Personality; p != nil && p.Domain != specs.PerLinux && p.Domain != specs.PerLinux32 {
+		return fmt.Errorf("unknown personality domain %q", p.Domain)
+	}
+	if err := validateSysctl(spec); err != nil {
+		return err
+	}
 	return validateSeccomp(spec.Linux.Seccomp)
 }
 
