@@ -184,6 +184,13 @@ func prepareProcess(cfg *initConfig) (string, []string, error) {
 	if err := unix.Chdir(proc.Cwd); err != nil {
 		return "", nil, fmt.Errorf("chdir to cwd (%q) set in config.json failed: %w", proc.Cwd, err)
 	}
+	// A cwd reached through a magic link (/proc/self/fd/N of a descriptor
+	// still open here) could lie outside the container's root: the kernel
+	// then reports it as unreachable (CVE-2024-21626).
+	buf := make([]byte, 4096)
+	if n, err := unix.Getcwd(buf); err != nil || n == 0 || buf[0] != '/' {
+		return "", nil, fmt.Errorf("cwd %q is outside the container's root filesystem", proc.Cwd)
+	}
 	if proc.NoNewPrivileges {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return "", nil, fmt.Errorf("set no_new_privs: %w", err)
