@@ -104,6 +104,12 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 		unix.Wait4(pid, nil, 0, nil)
 		return -1, err
 	}
+	if err := validateProcessSched(proc); err != nil {
+		return fail(err)
+	}
+	if err := setInitialAffinity(pid, proc); err != nil {
+		return fail(err)
+	}
 	// Into the container's cgroups before the process can run anything.
 	m, err := c.cgroupManager()
 	if err != nil {

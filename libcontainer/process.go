@@ -208,6 +208,9 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		return c, err
 	}
 	st.InitPid = initPid
+	if err := setInitialAffinity(initPid, spec.Process); err != nil {
+		return c, err
+	}
 	if st.InitStart, _, err = procStat(initPid); err != nil {
 		return c, fmt.Errorf("read init start time: %w", err)
 	}
@@ -376,6 +379,17 @@ func hostRootIDs(spec *specs.Spec) (int, int) {
 		return 0
 	}
 	return find(spec.Linux.UIDMappings), find(spec.Linux.GIDMappings)
+}
+
+// setInitialAffinity pins init to execCPUAffinity.initial until it
+// execs (where the final affinity, if any, replaces it).
+func setInitialAffinity(pid int, p *specs.Process) error {
+	if a := p.ExecCPUAffinity; a != nil && a.Initial != "" {
+		if err := setAffinity(pid, a.Initial); err != nil {
+			return fmt.Errorf("set initial CPU affinity %q: %w", a.Initial, err)
+		}
+	}
+	return nil
 }
 
 func hasNamespace(spec *specs.Spec, t specs.LinuxNamespaceType) bool {

@@ -108,6 +108,12 @@ func validateSpec(spec *specs.Spec) error {
 	if err := validateSysctl(spec); err != nil {
 		return err
 	}
+	if err := validateProcessSched(spec.Process); err != nil {
+		return err
+	}
+	if err := checkIntelRdt(spec); err != nil {
+		return err
+	}
 	return validateSeccomp(spec.Linux.Seccomp)
 }
 
