@@ -20,7 +20,6 @@ const (
 	recGIDMap         = 4
 	recTimensOffsets  = 5
 	recOOMScoreAdj    = 6
-	recSetgroupsDeny  = 7
 	msgUsermapRequest = 100
 	msgUsermapAck     = 101
 	msgChildPid       = 102

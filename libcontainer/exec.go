@@ -48,6 +48,9 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 	if !proc.Terminal && eo.ConsoleSocket != "" {
 		return -1, errors.New("cannot use console socket if runc will not detach or allocate tty")
 	}
+	if err := validateProcessSched(proc); err != nil {
+		return -1, err
+	}
 
 	var sigc chan os.Signal
 	if !eo.Detach {
@@ -103,9 +106,6 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 		unix.Kill(pid, unix.SIGKILL)
 		unix.Wait4(pid, nil, 0, nil)
 		return -1, err
-	}
-	if err := validateProcessSched(proc); err != nil {
-		return fail(err)
 	}
 	if err := setInitialAffinity(pid, proc); err != nil {
 		return fail(err)

@@ -76,11 +76,10 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if !spec.Process.Terminal && co.ConsoleSocket != "" {
 		return nil, errors.New("cannot use console socket if runc will not detach or allocate tty")
 	}
-	if opts.Systemd {
-		// Fail before anything is made.
-		if _, err := newCgroupManager(co.ID, spec, true, opts.Rootless); err != nil {
-			return nil, err
-		}
+	// Only computes paths (or checks for systemd): fails before anything is made.
+	m, err := newCgroupManager(co.ID, spec, opts.Systemd, opts.Rootless)
+	if err != nil {
+		return nil, err
 	}
 	rootfs := spec.Root.Path
 	if !filepath.IsAbs(rootfs) {
@@ -109,7 +108,7 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		Rootless: opts.Rootless,
 		Config:   spec,
 	}
-	c = &Container{opts: opts, dir: dir, state: st}
+	c = &Container{opts: opts, dir: dir, state: st, cgm: m}
 	var initPid int
 	defer func() {
 		if err != nil {
@@ -122,12 +121,6 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 			c = nil
 		}
 	}()
-
-	m, err := newCgroupManager(co.ID, spec, opts.Systemd, opts.Rootless)
-	if err != nil {
-		return c, err
-	}
-	c.cgm = m
 
 	fifoPath := filepath.Join(dir.path, fifoName)
 	if err := unix.Mkfifo(fifoPath, 0o622); err != nil {

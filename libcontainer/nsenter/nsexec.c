@@ -48,7 +48,6 @@ enum {
 	REC_GID_MAP = 4,
 	REC_TIMENS_OFFSETS = 5,	/* timens_offsets content */
 	REC_OOM_SCORE_ADJ = 6,	/* oom_score_adj value, written before userns */
-	REC_SETGROUPS_DENY = 7,	/* u32 bool */
 };
 
 /* Messages sent to the parent.  Keep in sync with bootstrap.go. */
