@@ -191,7 +191,11 @@ func (c *Container) Start() error {
 	default:
 		return fmt.Errorf("cannot start an already %s container", st)
 	}
-	return openExecFifo(filepath.Join(c.dir.path, fifoName), c.state.InitPid)
+	if err := openExecFifo(filepath.Join(c.dir.path, fifoName), c.state.InitPid); err != nil {
+		return err
+	}
+	runHooksWarn(c.state.Config, hookPoststart, hookState(c.state, Running, c.state.InitPid), hookDir(c.state))
+	return nil
 }
 
 // openExecFifo opens the fifo that init is blocked on and reads its byte,
@@ -227,11 +231,35 @@ func openExecFifo(path string, pid int) error {
 			}
 			if n == 1 {
 				// The fifo has done its work; its absence now means "running".
-				return os.Remove(path)
+				if err := os.Remove(path); err != nil {
+					return err
+				}
+				waitWriterGone(fd)
+				return nil
 			}
 		}
 		if fds[1].Revents != 0 || fds[0].Revents&(unix.POLLHUP|unix.POLLERR) != 0 {
 			return errors.New("container init exited before the process could start")
+		}
+	}
+}
+
+// waitWriterGone waits for the end of file on the exec fifo: init holds
+// its write end until it execs the user's process (or dies), after its
+// startContainer hooks.
+func waitWriterGone(fd int) {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	var b [16]byte
+	for {
+		n, err := unix.Read(fd, b[:])
+		if n == 0 && err == nil {
+			return
+		}
+		if err != nil && err != unix.EAGAIN && err != unix.EINTR {
+			return
+		}
+		if _, err := unix.Poll(fds, -1); err != nil && err != unix.EINTR {
+			return
 		}
 	}
 }
@@ -377,6 +405,7 @@ func (c *Container) cleanup() error {
 	if err := c.dir.remove(); err != nil {
 		errs = append(errs, fmt.Errorf("remove state: %w", err))
 	}
+	runHooksWarn(c.state.Config, hookPoststop, hookState(c.state, Stopped, 0), hookDir(c.state))
 	return errors.Join(errs...)
 }
 

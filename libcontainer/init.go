@@ -77,12 +77,40 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		}
 	}
 
-	if hasNewNamespace(spec, specs.MountNamespace) {
-		if err := setupRootfs(&cfg); err != nil {
+	// Mounts done, root not yet switched: the parent applies the cgroup
+	// resources (the device nodes exist now) and runs its hooks, then
+	// createContainer hooks run here, where the runtime's paths still
+	// resolve.
+	ready := func() error {
+		if err := enc.Encode(syncMsg{Type: syncReady}); err != nil {
 			return err
 		}
-	} else if err := unix.Chroot(cfg.Rootfs); err != nil {
-		return fmt.Errorf("chroot without a mount namespace: %w", err)
+		var msg syncMsg
+		if err := dec.Decode(&msg); err != nil {
+			return fmt.Errorf("wait for parent: %w", err)
+		}
+		if msg.Type != syncContinue {
+			return fmt.Errorf("unexpected message %q from parent", msg.Type)
+		}
+		if cfg.HookState != nil {
+			return runHooks(spec, hookCreateContainer, cfg.HookState, "")
+		}
+		return nil
+	}
+	if hasNewNamespace(spec, specs.MountNamespace) {
+		if err := setupRootfs(&cfg, ready); err != nil {
+			return err
+		}
+	} else {
+		if err := unix.Chdir(cfg.Rootfs); err != nil {
+			return fmt.Errorf("chdir to rootfs: %w", err)
+		}
+		if err := ready(); err != nil {
+			return err
+		}
+		if err := unix.Chroot(cfg.Rootfs); err != nil {
+			return fmt.Errorf("chroot without a mount namespace: %w", err)
+		}
 	}
 	if proc.Terminal {
 		if err := setupConsole(cfg.ConsoleFd, proc, true); err != nil {
@@ -108,18 +136,6 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		}
 	}
 
-	// The parent applies the cgroup resources now that the device nodes exist.
-	if err := enc.Encode(syncMsg{Type: syncReady}); err != nil {
-		return err
-	}
-	var msg syncMsg
-	if err := dec.Decode(&msg); err != nil {
-		return fmt.Errorf("wait for parent: %w", err)
-	}
-	if msg.Type != syncContinue {
-		return fmt.Errorf("unexpected message %q from parent", msg.Type)
-	}
-
 	path, env, err := prepareProcess(&cfg)
 	if err != nil {
 		return err
@@ -134,8 +150,17 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	if _, err := fifo.Write([]byte("0")); err != nil {
 		return fmt.Errorf("write exec fifo: %w", err)
 	}
-	fifo.Close()
+	// The write end stays open (close-on-exec): `start` reads its EOF as
+	// "the process has been executed" (or init died).
 	unix.Close(cfg.FifoFd)
+	if cfg.HookState != nil {
+		// Started: as the user's process, in its root, just before execve.
+		hs := *cfg.HookState
+		hs.Status = specs.StateCreated
+		if err := runHooks(spec, hookStartContainer, &hs, ""); err != nil {
+			return err
+		}
+	}
 	return execUser(path, proc.Args, env)
 }
 

@@ -49,6 +49,9 @@ type initConfig struct {
 	ConsoleFd    int                     `json:"console_fd,omitempty"`
 	CgroupMounts map[int][]cgroupMountOp `json:"cgroup_mounts,omitempty"`
 	HostDevices  bool                    `json:"host_devices,omitempty"`
+	// HookState is what createContainer and startContainer hooks, run by
+	// init, get on stdin (with init's pid as the host sees it).
+	HookState *specs.State `json:"hook_state,omitempty"`
 }
 
 // syncMsg is a message between the parent and the Go side of init.
@@ -217,6 +220,9 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		return c, err
 	}
 	cfg.HostDevices = hasNamespace(spec, specs.UserNamespace)
+	if len(hooksOf(spec, hookCreateContainer)) > 0 || len(hooksOf(spec, hookStartContainer)) > 0 {
+		cfg.HookState = hookState(st, Creating, initPid)
+	}
 	if err := sendJSON(parentSock, cfg); err != nil {
 		return c, err
 	}
@@ -233,7 +239,18 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if err != nil {
 		return c, err
 	}
-	if err := parentSync(parentSock, m, cgcfg.Resources); err != nil {
+	onReady := func() error {
+		if err := m.Set(cgcfg.Resources); err != nil {
+			return fmt.Errorf("set cgroup resources: %w", err)
+		}
+		// The runtime's own hooks, after the mounts and before pivot_root.
+		hs := hookState(st, Creating, initPid)
+		if err := runHooks(spec, hookPrestart, hs, hookDir(st)); err != nil {
+			return err
+		}
+		return runHooks(spec, hookCreateRuntime, hs, hookDir(st))
+	}
+	if err := parentSync(parentSock, onReady); err != nil {
 		return c, err
 	}
 	if err := dir.save(st); err != nil {
@@ -309,9 +326,10 @@ func (l *initCmd) close() {
 	}
 }
 
-// parentSync drives init from its "ready" (mounts done) to the close of the
-// socket (everything done, init blocked on the fifo).
-func parentSync(sock *os.File, m cgroups.Manager, res *cgroups.Resources) error {
+// parentSync drives init from its "ready" (mounts done, before pivot_root)
+// to the close of the socket (everything done, init blocked on the fifo).
+// onReady applies the resources and runs the runtime's hooks.
+func parentSync(sock *os.File, onReady func() error) error {
 	dec := json.NewDecoder(sock)
 	for {
 		var msg syncMsg
@@ -325,11 +343,11 @@ func parentSync(sock *os.File, m cgroups.Manager, res *cgroups.Resources) error 
 		case syncError:
 			return errors.New(msg.Message)
 		case syncReady:
-			if m == nil {
+			if onReady == nil {
 				return errors.New("unexpected ready message from init")
 			}
-			if err := m.Set(res); err != nil {
-				return fmt.Errorf("set cgroup resources: %w", err)
+			if err := onReady(); err != nil {
+				return err
 			}
 			if err := json.NewEncoder(sock).Encode(syncMsg{Type: syncContinue}); err != nil {
 				return fmt.Errorf("write to init: %w", err)
