@@ -30,6 +30,12 @@ type CreateOpts struct {
 	NoPivot       bool
 	NoNewKeyring  bool
 	PreserveFDs   int
+	// ListenFDs is the number of socket-activation descriptors (from 3 on,
+	// before the preserved ones) handed to the container with LISTEN_FDS.
+	ListenFDs int
+	// NotifySocket is the host's NOTIFY_SOCKET, if any: the container gets
+	// a socket of its own whose messages are relayed there.
+	NotifySocket string
 	// consoleConn, when set, is the socket init sends the pty master to
 	// (the foreground `run` makes one itself).
 	consoleConn *os.File
@@ -101,6 +107,9 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if co.ListenFDs > 0 {
+		spec.Process.Env = append(spec.Process.Env, "LISTEN_FDS="+strconv.Itoa(co.ListenFDs), "LISTEN_PID=1")
+	}
 	st := &State{
 		ID:       co.ID,
 		Created:  time.Now().UTC(),
@@ -125,6 +134,11 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		}
 	}()
 
+	if co.NotifySocket != "" {
+		if err := setupNotifyMount(spec, dir.path); err != nil {
+			return c, err
+		}
+	}
 	fifoPath := filepath.Join(dir.path, fifoName)
 	if err := unix.Mkfifo(fifoPath, 0o622); err != nil {
 		return c, fmt.Errorf("create exec fifo: %w", err)
@@ -144,7 +158,8 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	}
 	defer fifo.Close()
 
-	l, err := newInitCmd(rootfs, co.PreserveFDs)
+	passFDs := co.ListenFDs + co.PreserveFDs
+	l, err := newInitCmd(rootfs, passFDs)
 	if err != nil {
 		return c, err
 	}
@@ -157,7 +172,7 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		Bundle:       co.Bundle,
 		NoPivot:      co.NoPivot,
 		NoNewKeyring: co.NoNewKeyring,
-		PreserveFDs:  co.PreserveFDs,
+		PreserveFDs:  passFDs,
 		FifoFd:       nextFd(fifo),
 	}
 	if spec.Process.Terminal {
@@ -304,7 +319,7 @@ func newInitCmd(dir string, preserveFDs int) (*initCmd, error) {
 	for i := 0; i < preserveFDs; i++ {
 		if !nsenter.OpenAtStartup(3 + i) {
 			l.close()
-			return nil, fmt.Errorf("--preserve-fds %d: file descriptor %d was not passed to runc", preserveFDs, 3+i)
+			return nil, fmt.Errorf("file descriptor %d (of %d to pass on: $LISTEN_FDS + --preserve-fds) was not passed to runc", 3+i, preserveFDs)
 		}
 		l.cmd.ExtraFiles = append(l.cmd.ExtraFiles, os.NewFile(uintptr(3+i), "preserved-fd"))
 	}

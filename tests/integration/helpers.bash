@@ -579,3 +579,17 @@ wait_for_console() {
 	done
 	fail "console output lacks '$text': $(cat "$CONSOLE_OUT" 2>/dev/null)"
 }
+
+# ---------------------------------------------------------------------------
+# tests/cmd/ctrtool: a static helper binary (sd_notify, socket activation).
+# ---------------------------------------------------------------------------
+
+# build_ctrtool -- build it once per test file; sets CTRTOOL.
+build_ctrtool() {
+	CTRTOOL=$BATS_FILE_TMPDIR/ctrtool
+	[ -x "$CTRTOOL" ] && return 0
+	local go
+	go=$(command -v go || echo /usr/local/go/bin/go)
+	(cd "$REPO_ROOT" && CGO_ENABLED=0 "$go" build -o "$CTRTOOL" ./tests/cmd/ctrtool) ||
+		fail "building tests/cmd/ctrtool failed"
+}
