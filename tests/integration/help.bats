@@ -5,7 +5,7 @@ load helpers
 
 # The commands this binary has so far; runc also has checkpoint, restore,
 # events, update and features (issues 4 and 5 add them).
-COMMANDS=(create delete exec kill list pause ps resume run spec start state)
+COMMANDS=(create delete exec features kill list pause ps resume run spec start state)
 
 check_main_help() {
 	[ "$status" -eq 0 ]
