@@ -127,3 +127,80 @@ JSON
 	[ "${lines[0]}" = short ]
 	[ "${lines[1]}" = 65534 ]
 }
+
+# make_sub_cgroups NAME -- a child cgroup NAME of the container's cgroup in
+# every hierarchy it has; prints nothing.  Teardown removes them with the
+# container's cgroups.
+make_sub_cgroups() {
+	local d f
+	for d in $(cgroup_dirs_of_pid "$INIT"); do
+		mkdir -p "$d/$1"
+		# A cpuset cgroup takes no process until it has cpus and mems.
+		for f in cpuset.cpus cpuset.mems; do
+			[ -f "$d/$f" ] && cat "$d/$f" >"$d/$1/$f"
+		done
+	done
+	return 0
+}
+
+@test "exec --cgroup runs the process in a sub-cgroup of every controller" {
+	start_container
+	make_sub_cgroups sub
+	runc_split exec --cgroup sub test_exec sh -c 'cat /proc/$$/cgroup; sleep 0.1'
+	[ "$status" -eq 0 ]
+	# Every hierarchy of the container: the init's line with /sub added.
+	local line want
+	while IFS= read -r line; do
+		want="${line%/}/sub"
+		[[ "$line" == *:/ ]] && want="${line}sub"
+		# The exec'd process sees the same paths the init sees (cgroupns
+		# or not), plus /sub.
+		printf '%s\n' "${lines[@]}" | grep -qxF "$want" || fail "no '$want' in: ${lines[*]}"
+	done < <(runc_split exec test_exec cat /proc/self/cgroup >/dev/null; printf '%s\n' "${lines[@]}" | grep -v '^0::')
+}
+
+@test "exec --cgroup controller:path moves only that controller" {
+	start_container
+	make_sub_cgroups sub
+	runc_split exec --cgroup memory,pids:sub test_exec cat /proc/self/cgroup
+	[ "$status" -eq 0 ]
+	printf '%s\n' "${lines[@]}" | grep -q ':memory:.*/sub$'
+	printf '%s\n' "${lines[@]}" | grep -q ':pids:.*/sub$'
+	! printf '%s\n' "${lines[@]}" | grep -q ':freezer:.*/sub$'
+	! printf '%s\n' "${lines[@]}" | grep -q ':devices:.*/sub$'
+}
+
+@test "exec --cgroup cannot leave the container's cgroup" {
+	start_container
+	make_sub_cgroups sub
+	# ".." is resolved below the container's cgroup: this is its sub.
+	runc_split exec --cgroup ../../../../sub test_exec sh -c 'cat /proc/$$/cgroup'
+	[ "$status" -eq 0 ]
+	local own
+	own=$(grep ':pids:' "/proc/$INIT/cgroup")
+	printf '%s\n' "${lines[@]}" | grep -qxF "${own%/}/sub"
+}
+
+@test "exec --cgroup with a missing cgroup or controller fails cleanly" {
+	start_container
+	runc exec --cgroup nosuch test_exec true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"nosuch"*"does not exist"* ]]
+	runc exec --cgroup nosuchctl:sub test_exec true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"nosuchctl"* ]]
+	runc exec --cgroup sub --cgroup other test_exec true
+	[ "$status" -ne 0 ]
+	runc exec --cgroup memory: test_exec true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"empty path"* ]]
+	testcontainer test_exec running
+	no_leftover_processes
+}
+
+@test "exec --env keeps a value with commas whole" {
+	start_container
+	runc_split exec --env A=1,2,3 -e B=x,y test_exec sh -c 'echo "$A|$B"'
+	[ "$status" -eq 0 ]
+	[ "$output" = "1,2,3|x,y" ]
+}
