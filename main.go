@@ -77,7 +77,7 @@ func main() {
 		Commands: []*cli.Command{
 			createCommand, deleteCommand, execCommand, killCommand, listCommand, pauseCommand,
 			psCommand, resumeCommand, runCommand, specCommand, startCommand, stateCommand,
-			featuresCommand,
+			updateCommand, eventsCommand, featuresCommand,
 		},
 		OnUsageError: func(ctx context.Context, cmd *cli.Command, err error, isSub bool) error {
 			return err
