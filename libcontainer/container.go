@@ -201,6 +201,13 @@ func (c *Container) Start() error {
 // openExecFifo opens the fifo that init is blocked on and reads its byte,
 // which releases init; it fails at once if init dies instead.
 func openExecFifo(path string, pid int) error {
+	// The pidfd comes first: once the fifo is open, init may run its
+	// process, which may exit and be reaped at once (a shim reaps fast).
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return fmt.Errorf("container init has exited: %w", err)
+	}
+	defer unix.Close(pidfd)
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		if os.IsNotExist(err) {
@@ -209,11 +216,6 @@ func openExecFifo(path string, pid int) error {
 		return fmt.Errorf("open exec fifo: %w", err)
 	}
 	defer unix.Close(fd)
-	pidfd, err := unix.PidfdOpen(pid, 0)
-	if err != nil {
-		return fmt.Errorf("container init has exited: %w", err)
-	}
-	defer unix.Close(pidfd)
 	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}, {Fd: int32(pidfd), Events: unix.POLLIN}}
 	for {
 		fds[0].Revents, fds[1].Revents = 0, 0

@@ -188,3 +188,29 @@ setup() {
 	testcontainer c2 running
 	testcontainer c1 created
 }
+
+@test "start succeeds when the process exits at once and is reaped at once" {
+	# containerd's shim and conmon are subreapers that reap the container's
+	# process the moment it exits, which may be before start has looked at
+	# it. The window is narrow: a hundred tries catch it most of the time.
+	set_args true
+	cat >"$TESTDIR/loop.sh" <<'LOOP'
+fails=0
+for i in $(seq 100); do
+	"$RUNC" --root "$ROOT" create c </dev/null >/dev/null 2>"$TESTDIR/create.err" || {
+		cat "$TESTDIR/create.err"
+		exit 2
+	}
+	"$RUNC" --root "$ROOT" start c </dev/null >/dev/null 2>>"$TESTDIR/start.err" || fails=$((fails + 1))
+	"$RUNC" --root "$ROOT" delete -f c </dev/null >/dev/null 2>&1
+done
+echo "failed starts: $fails"
+cat "$TESTDIR/start.err"
+[ "$fails" -eq 0 ]
+LOOP
+	RUNC_TEST_MARKER=$TESTDIR RUNC=$RUNC ROOT=$ROOT TESTDIR=$TESTDIR \
+		run timeout -k 5 120 "$PYTHON" "$INTEGRATION_ROOT/subreaper.py" bash "$TESTDIR/loop.sh"
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"failed starts: 0"* ]]
+}
