@@ -47,7 +47,15 @@ func newCapSets(pc *specs.LinuxCapabilities) (*capSets, error) {
 		set(capability.EFFECTIVE, pc.Effective)
 		set(capability.PERMITTED, pc.Permitted)
 		set(capability.INHERITABLE, pc.Inheritable)
-		set(capability.AMBIENT, pc.Ambient)
+		// The kernel refuses an ambient capability that is not both
+		// permitted and inheritable. runc has always run such configs (its
+		// `runc spec` wrote one: ambient without inheritable), leaving
+		// those out.
+		for _, n := range pc.Ambient {
+			if v, ok := known[n]; ok && c.Get(capability.INHERITABLE, v) && c.Get(capability.PERMITTED, v) {
+				c.Set(capability.AMBIENT, v)
+			}
+		}
 	}
 	return &capSets{caps: c}, nil
 }
