@@ -13,7 +13,8 @@ setup() {
 	bind_mount "$HOSTDIR" /host
 	# A service that stops cleanly on SIGTERM, as systemd's stop expects.
 	set_cmd 'trap "echo stopping >> /host/log; exit 0" TERM; echo started >> /host/log; while :; do sleep 0.1; done'
-	PIDFILE=$TESTDIR/service.pid
+	mkdir "$TESTDIR/run"
+	PIDFILE=$TESTDIR/run/service.pid
 }
 
 # ExecStart: returns when the runtime exits; then the pid file is read, as
@@ -24,6 +25,8 @@ exec_start() {
 	[ -f "$PIDFILE" ] || fail "no pid file when ExecStart returned"
 	MAINPID=$(cat "$PIDFILE")
 	[[ "$MAINPID" =~ ^[0-9]+$ ]] || fail "bad pid file content: '$MAINPID'"
+	# Written whole (a temporary file renamed): nothing else in its directory.
+	[ "$(ls -A "$TESTDIR/run")" = service.pid ] || fail "pid file directory holds: $(ls -A "$TESTDIR/run")"
 	pid_alive "$MAINPID" || fail "main pid $MAINPID is not alive"
 }
 
