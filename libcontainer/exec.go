@@ -208,7 +208,10 @@ func joinSubCgroups(paths, sub map[string]string, pid int) error {
 	return nil
 }
 
-// joinBootstrap asks the C stage to join every namespace of the init.
+// joinBootstrap asks the C stage to join every namespace of the init, and
+// to give the process the container's oom_score_adj, as runc does (not the
+// one of process.json, nor the caller's: a shim's score is not the
+// container's).
 func (c *Container) joinBootstrap() *bootstrap {
 	b := &bootstrap{}
 	base := "/proc/" + strconv.Itoa(c.state.InitPid) + "/ns/"
@@ -216,6 +219,9 @@ func (c *Container) joinBootstrap() *bootstrap {
 		if info, ok := nsInfo[ns.Type]; ok {
 			b.add(recNsPath, []byte(info.file+":"+base+info.file))
 		}
+	}
+	if p := c.state.Config.Process; p != nil && p.OOMScoreAdj != nil {
+		b.add(recOOMScoreAdj, []byte(strconv.Itoa(*p.OOMScoreAdj)))
 	}
 	b.add(recCloneFlags, binary.NativeEndian.AppendUint32(nil, 0))
 	return b

@@ -117,17 +117,20 @@ gone() {
 }
 
 @test "docker: run -d, then exec, exec -it, top and stats" {
-	docker_run_d det "$IMAGE" sh -c 'echo $$ > /tmp/init; exec sleep 1000'
+	docker_run_d det --oom-score-adj 300 "$IMAGE" sh -c 'echo $$ > /tmp/init; exec sleep 1000'
 	# The host's view: our runtime's state, the pid, the cgroup.
 	[ "$(runtime_status "$ID")" = running ]
 	[ "$("$RUNC" --root "$RUNC_ROOT" state "$ID" | jq -r .pid)" = "$PID" ]
 	[ "$(cgroup_of "$PID" memory)" = "/$CGROUP_PARENT/$ID" ]
 
-	run docker_ exec det sh -c 'cat /tmp/init; echo exec-ran; exit 3'
+	run docker_ exec det sh -c 'cat /tmp/init; echo exec-ran; cat /proc/self/oom_score_adj; exit 3'
 	echo "$output" >&2
 	[ "$status" -eq 3 ]
 	[ "${lines[0]}" = 1 ]
 	[ "${lines[1]}" = exec-ran ]
+	# The container's score, not the shim's.
+	[ "${lines[2]}" = 300 ]
+	[ "$(cat "/proc/$PID/oom_score_adj")" = 300 ]
 	assert_call "exec --process [^ ]+ --detach --pid-file [^ ]+ $ID$"
 
 	run_in_pty "docker exec -it det tty"

@@ -120,6 +120,24 @@ JSON
 	[ "$output" = "$(grep ^CapBnd: /proc/$INIT/status)" ]
 }
 
+@test "exec'd processes get the container's oomScoreAdj, not the caller's" {
+	# docker exec: the shim that runs exec has a score of its own.
+	update_config '.process.oomScoreAdj = 500'
+	start_container
+	[ "$(cat "/proc/$INIT/oom_score_adj")" = 500 ]
+	[ "$(cat /proc/self/oom_score_adj)" != 500 ]
+	runc_split exec test_exec cat /proc/self/oom_score_adj
+	[ "$status" -eq 0 ]
+	[ "$output" = 500 ]
+	# A process.json's own value is not used (runc 1.1 ignores it too).
+	cat >"$TESTDIR/process.json" <<'JSON'
+{"user": {"uid": 0, "gid": 0}, "args": ["cat", "/proc/self/oom_score_adj"], "env": ["PATH=/bin"], "cwd": "/", "oomScoreAdj": 3}
+JSON
+	runc_split exec --process "$TESTDIR/process.json" test_exec
+	[ "$status" -eq 0 ]
+	[ "$output" = 500 ]
+}
+
 @test "exec short options -e and -u" {
 	start_container
 	runc_split exec -e FOO=short -u 65534 test_exec sh -c 'echo "$FOO"; id -u'
