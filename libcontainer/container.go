@@ -276,7 +276,21 @@ func (c *Container) Signal(sig unix.Signal, all bool) error {
 	if st == Stopped {
 		return errors.New("container not running")
 	}
-	return signalInit(c.state.InitPid, sig)
+	if err := signalInit(c.state.InitPid, sig); err != nil {
+		return err
+	}
+	if st == Paused && sig == unix.SIGKILL {
+		// A frozen process (cgroup v1) only dies once thawed; as runc,
+		// thaw for SIGKILL so that the kill takes effect now.
+		m, err := c.cgroupManager()
+		if err != nil {
+			return err
+		}
+		if err := m.Freeze("THAWED"); err != nil {
+			return fmt.Errorf("thaw container after SIGKILL: %w", err)
+		}
+	}
+	return nil
 }
 
 func signalInit(pid int, sig unix.Signal) error {

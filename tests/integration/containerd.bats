@@ -145,10 +145,15 @@ gone() {
 	[ "$status" -eq 0 ]
 	[ "$(awk '$1 == "pids.current" {print $2}' <<<"$output")" -eq 2 ]
 	[ "$(awk '$1 == "memory.usage_in_bytes" {print $2}' <<<"$output")" -gt 0 ]
+	# runc's own statistics (events --stats, which older shims called)
+	# agree with what the shim read.
+	run "$RUNC" --root "$RUNC_ROOT/$CTR_NS" events --stats det
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.type + " " + (.data.pids.current | tostring)' <<<"$output")" = "stats 2" ]
 	assert_calls_ok
 }
 
-@test "containerd: task pause and resume freeze and thaw the container" {
+@test "containerd: task pause and resume freeze and thaw; kill -s KILL of a paused task" {
 	ctr_run_d pz sh -c 'while :; do date +%s%N > /tmp/tick; sleep 0.05; done'
 	ctr_ tasks pause pz || fail "pause failed"
 	[ "$(task_field pz 3)" = PAUSED ]
@@ -163,6 +168,15 @@ gone() {
 	assert_call "pause pz$"
 	assert_call "resume pz$"
 	assert_calls_ok
+	# A paused task killed with SIGKILL stops without a resume. (The
+	# shim then tries a resume, which fails, as with runc: it stopped.)
+	ctr_ tasks pause pz || fail "pause failed"
+	ctr_ tasks kill -s KILL pz || fail "kill failed"
+	wait_until 5 eval '[ "$(task_field pz 3)" = STOPPED ]' || fail "not stopped: $(ctr_ tasks ls)"
+	wait_for_pid_exit "$PID" 5
+	assert_call "kill pz 9$"
+	[ -z "$(test_calls | grep -v '^rc=0 ' | grep -vx 'rc=1 resume pz')" ] ||
+		fail "failed runtime calls: $(test_calls | grep -v '^rc=0 ')"
 }
 
 @test "containerd: task kill, kill --all and delete leave nothing behind" {

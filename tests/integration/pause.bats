@@ -73,3 +73,32 @@ freezer_state() {
 	runc state test_pause
 	[ "$status" -ne 0 ]
 }
+
+@test "kill KILL of a paused container stops it without a resume" {
+	# containerd's `ctr task kill -s KILL` of a paused task waits for the
+	# exit: the kill must not wait for a thaw.
+	runc run -d test_pause
+	[ "$status" -eq 0 ]
+	local pid
+	pid=$(container_pid test_pause)
+	runc pause test_pause
+	[ "$status" -eq 0 ]
+	runc kill test_pause KILL
+	[ "$status" -eq 0 ]
+	wait_for_pid_exit "$pid" 5
+	wait_for_status test_pause stopped
+	runc delete test_pause
+	[ "$status" -eq 0 ]
+}
+
+@test "kill TERM of a paused container leaves it paused" {
+	runc run -d test_pause
+	[ "$status" -eq 0 ]
+	runc pause test_pause
+	[ "$status" -eq 0 ]
+	runc kill test_pause TERM
+	[ "$status" -eq 0 ]
+	sleep 0.2
+	testcontainer test_pause paused
+	[ "$(freezer_state)" = FROZEN ]
+}
