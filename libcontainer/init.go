@@ -53,6 +53,7 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	if err := dec.Decode(&cfg); err != nil {
 		return fmt.Errorf("read init config: %w", err)
 	}
+	cfg.sock = sock
 	spec := cfg.Spec
 	proc := spec.Process
 	if cfg.Exec {
@@ -176,7 +177,7 @@ func prepareProcess(cfg *initConfig) (string, []string, error) {
 	// late as possible, so it constrains as little of our own set-up.
 	sc := cfg.Spec.Linux.Seccomp
 	if sc != nil && !proc.NoNewPrivileges {
-		if err := loadSeccomp(sc); err != nil {
+		if err := loadSeccomp(sc, cfg.sock); err != nil {
 			return "", nil, err
 		}
 	}
@@ -205,7 +206,7 @@ func prepareProcess(cfg *initConfig) (string, []string, error) {
 	}
 	unix.Umask(umask)
 	if sc != nil && proc.NoNewPrivileges {
-		if err := loadSeccomp(sc); err != nil {
+		if err := loadSeccomp(sc, cfg.sock); err != nil {
 			return "", nil, err
 		}
 	}

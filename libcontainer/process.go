@@ -49,6 +49,7 @@ type initConfig struct {
 	ConsoleFd    int                     `json:"console_fd,omitempty"`
 	CgroupMounts map[int][]cgroupMountOp `json:"cgroup_mounts,omitempty"`
 	HostDevices  bool                    `json:"host_devices,omitempty"`
+	sock         *os.File                // init's end of the init socket (in init)
 }
 
 // syncMsg is a message between the parent and the Go side of init.
@@ -233,7 +234,7 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if err != nil {
 		return c, err
 	}
-	if err := parentSync(parentSock, m, cgcfg.Resources); err != nil {
+	if err := parentSync(parentSock, m, cgcfg.Resources, seccompAgent(st, specs.StateCreating, initPid)); err != nil {
 		return c, err
 	}
 	if err := dir.save(st); err != nil {
@@ -311,8 +312,10 @@ func (l *initCmd) close() {
 
 // parentSync drives init from its "ready" (mounts done) to the close of the
 // socket (everything done, init blocked on the fifo).
-func parentSync(sock *os.File, m cgroups.Manager, res *cgroups.Resources) error {
-	dec := json.NewDecoder(sock)
+func parentSync(sock *os.File, m cgroups.Manager, res *cgroups.Resources, seccompAgent func(*os.File) error) error {
+	r := newSyncReader(sock)
+	defer r.close()
+	dec := json.NewDecoder(r)
 	for {
 		var msg syncMsg
 		if err := dec.Decode(&msg); err != nil {
@@ -333,6 +336,10 @@ func parentSync(sock *os.File, m cgroups.Manager, res *cgroups.Resources) error 
 			}
 			if err := json.NewEncoder(sock).Encode(syncMsg{Type: syncContinue}); err != nil {
 				return fmt.Errorf("write to init: %w", err)
+			}
+		case syncSeccompFd:
+			if err := handleSeccompFd(r, seccompAgent); err != nil {
+				return err
 			}
 		default:
 			return fmt.Errorf("unexpected message %q from init", msg.Type)
