@@ -53,14 +53,6 @@ type notifResp struct {
 	Flags uint32
 }
 
-var syscallNames = map[int32]string{
-	unix.SYS_MKDIR: "mkdir", unix.SYS_MKDIRAT: "mkdirat", unix.SYS_GETPPID: "getppid",
-	unix.SYS_GETPID: "getpid", unix.SYS_CHMOD: "chmod", unix.SYS_FCHMODAT: "fchmodat",
-	unix.SYS_OPENAT: "openat", unix.SYS_OPEN: "open", unix.SYS_READ: "read", unix.SYS_WRITE: "write",
-	unix.SYS_CLOSE: "close", unix.SYS_EXECVE: "execve", unix.SYS_FCNTL: "fcntl",
-	unix.SYS_GETPGID: "getpgid", unix.SYS_UNAME: "uname", unix.SYS_PERSONALITY: "personality",
-}
-
 // pathArg is the index of the path argument of the calls that take one.
 var pathArg = map[string]int{"mkdir": 0, "mkdirat": 1, "chmod": 0, "fchmodat": 1, "open": 0, "openat": 1, "execve": 0}
 
