@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -128,7 +129,10 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 
 	// All done: closing the socket tells the parent so. Then wait for start.
 	sock.Close()
-	fifo, err := os.OpenFile("/proc/self/fd/"+strconv.Itoa(cfg.FifoFd), os.O_WRONLY|unix.O_CLOEXEC, 0)
+	// Reopened through a procfs handle that is checked to be one: the
+	// container's /proc could send a path elsewhere.
+	fifoHandle := os.NewFile(uintptr(cfg.FifoFd), "exec-fifo")
+	fifo, err := pathrs.Reopen(fifoHandle, unix.O_WRONLY|unix.O_CLOEXEC)
 	if err != nil {
 		return fmt.Errorf("open exec fifo: %w", err)
 	}
@@ -136,7 +140,7 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		return fmt.Errorf("write exec fifo: %w", err)
 	}
 	fifo.Close()
-	unix.Close(cfg.FifoFd)
+	fifoHandle.Close()
 	return execUser(path, proc.Args, env)
 }
 
@@ -329,8 +333,13 @@ func withHome(env []string, uid uint32) []string {
 }
 
 // closeExtraFds marks every descriptor from first on close-on-exec, so no
-// runtime descriptor reaches the container.
+// runtime descriptor reaches the container. close_range(2) does it without
+// listing /proc/self/fd, which is the container's /proc by now.
 func closeExtraFds(first int) error {
+	const closeRangeCloexec = 1 << 2 // CLOSE_RANGE_CLOEXEC, Linux 5.11
+	if unix.CloseRange(uint(first), ^uint(0), closeRangeCloexec) == nil {
+		return nil
+	}
 	d, err := os.Open("/proc/self/fd")
 	if err != nil {
 		return fmt.Errorf("list open fds: %w", err)

@@ -269,6 +269,9 @@ func mountEntry(root *os.File, m specs.Mount, bundle string) error {
 		return fmt.Errorf("mount %s: %w", m.Destination, err)
 	}
 	defer target.Close()
+	if err := checkProcDest(root, target, m, src); err != nil {
+		return err
+	}
 	tpath := procFd(target)
 
 	if isBind {
@@ -571,21 +574,8 @@ func readonlyPath(p string) error {
 		return fmt.Errorf("read-only path %s: %w", p, err)
 	}
 	defer f.Close()
-	if err := unix.Mount(procFd(f), procFd(f), "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-		return fmt.Errorf("bind read-only path %s: %w", p, err)
-	}
-	g, err := openNoFollow(p)
-	if err != nil {
-		return err
-	}
-	defer g.Close()
-	var st unix.Statfs_t
-	flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY | unix.MS_REC)
-	if err := unix.Fstatfs(int(g.Fd()), &st); err == nil {
-		flags |= uintptr(st.Flags) & (unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
-	}
-	if err := unix.Mount("", procFd(g), "", flags, ""); err != nil {
-		return fmt.Errorf("remount read-only path %s: %w", p, err)
+	if err := readonlyBindInPlace(f); err != nil {
+		return fmt.Errorf("read-only path %s: %w", p, err)
 	}
 	return nil
 }
@@ -607,11 +597,7 @@ func maskPath(p, label string) error {
 		return err
 	}
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-		data := ""
-		if label != "" {
-			data = "context=" + strconv.Quote(label)
-		}
-		if err := unix.Mount("tmpfs", procFd(f), "tmpfs", unix.MS_RDONLY, data); err != nil {
+		if err := tmpfsOnto(f, unix.MOUNT_ATTR_RDONLY, label); err != nil {
 			return fmt.Errorf("mask %s: %w", p, err)
 		}
 		return nil
@@ -628,7 +614,7 @@ func maskPath(p, label string) error {
 	if nst.Mode&unix.S_IFMT != unix.S_IFCHR || unix.Major(nst.Rdev) != 1 || unix.Minor(nst.Rdev) != 3 {
 		return fmt.Errorf("mask %s: /dev/null is not the null device", p)
 	}
-	if err := unix.Mount(procFd(null), procFd(f), "", unix.MS_BIND, ""); err != nil {
+	if err := bindOnto(null, f, false); err != nil {
 		return fmt.Errorf("mask %s: %w", p, err)
 	}
 	return nil
