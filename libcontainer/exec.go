@@ -51,6 +51,9 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 	if err := validateProcessSched(proc); err != nil {
 		return -1, err
 	}
+	if err := validateProcessLSM(proc); err != nil {
+		return -1, err
+	}
 
 	var sigc chan os.Signal
 	if !eo.Detach {

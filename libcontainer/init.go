@@ -176,6 +176,9 @@ func prepareProcess(cfg *initConfig) (string, []string, error) {
 	if err := applyProcessSched(proc); err != nil {
 		return "", nil, err
 	}
+	if err := applyLSM(proc); err != nil {
+		return "", nil, err
+	}
 	// Loading a filter needs CAP_SYS_ADMIN unless no_new_privs is set: in
 	// that case it comes before the capabilities are dropped, otherwise as
 	// late as possible, so it constrains as little of our own set-up.

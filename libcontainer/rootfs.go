@@ -149,7 +149,7 @@ func setupRootfs(cfg *initConfig) error {
 			}
 			continue
 		}
-		if err := mountEntry(root, m, cfg.Bundle); err != nil {
+		if err := mountEntry(root, withMountLabel(m, spec.Linux.MountLabel), cfg.Bundle); err != nil {
 			return err
 		}
 		if filepath.Clean(m.Destination) == "/dev" {

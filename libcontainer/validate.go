@@ -114,6 +114,9 @@ func validateSpec(spec *specs.Spec) error {
 	if err := checkIntelRdt(spec); err != nil {
 		return err
 	}
+	if err := validateLSM(spec); err != nil {
+		return err
+	}
 	return validateSeccomp(spec.Linux.Seccomp)
 }
 
