@@ -11,7 +11,6 @@ import (
 	"strings"
 	"syscall"
 
-	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -122,6 +121,11 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		return fmt.Errorf("unexpected message %q from parent", msg.Type)
 	}
 
+	reopenFifo, closeReopener, err := fdReopener(cfg.FifoFd)
+	if err != nil {
+		return err
+	}
+	defer closeReopener()
 	path, env, err := prepareProcess(&cfg)
 	if err != nil {
 		return err
@@ -129,10 +133,8 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 
 	// All done: closing the socket tells the parent so. Then wait for start.
 	sock.Close()
-	// Reopened through a procfs handle that is checked to be one: the
-	// container's /proc could send a path elsewhere.
-	fifoHandle := os.NewFile(uintptr(cfg.FifoFd), "exec-fifo")
-	fifo, err := pathrs.Reopen(fifoHandle, unix.O_WRONLY|unix.O_CLOEXEC)
+	// Not by /proc/self/fd/N: the container's /proc could lead elsewhere.
+	fifo, err := reopenFifo(unix.O_WRONLY)
 	if err != nil {
 		return fmt.Errorf("open exec fifo: %w", err)
 	}
@@ -140,7 +142,7 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		return fmt.Errorf("write exec fifo: %w", err)
 	}
 	fifo.Close()
-	fifoHandle.Close()
+	unix.Close(cfg.FifoFd)
 	return execUser(path, proc.Args, env)
 }
 

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
+	"github.com/cyphar/filepath-securejoin/pathrs-lite/procfs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -129,4 +131,33 @@ func checkProcDest(root, target *os.File, m specs.Mount, src *os.File) error {
 		}
 	}
 	return fmt.Errorf("mount %s: the destination %s is inside /proc", m.Destination, rel)
+}
+
+// fdReopener prepares the reopening of descriptor fd (an O_PATH handle)
+// through /proc/thread-self/fd of a procfs handle checked to be one (a
+// private instance while init still has CAP_SYS_ADMIN), not through the
+// container's /proc. It is made early: reopening then takes one descriptor
+// only, which a low RLIMIT_NOFILE of the process still leaves.
+func fdReopener(fd int) (reopen func(flags int) (*os.File, error), done func(), err error) {
+	proc, err := procfs.OpenProcRoot()
+	if err != nil {
+		return nil, nil, fmt.Errorf("open procfs: %w", err)
+	}
+	defer proc.Close()
+	dir, closer, err := proc.OpenThreadSelf("fd")
+	if err != nil {
+		return nil, nil, fmt.Errorf("open /proc/thread-self/fd: %w", err)
+	}
+	reopen = func(flags int) (*os.File, error) {
+		nfd, err := unix.Openat(int(dir.Fd()), strconv.Itoa(fd), flags|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return nil, err
+		}
+		return os.NewFile(uintptr(nfd), "fd-"+strconv.Itoa(fd)), nil
+	}
+	done = func() {
+		dir.Close()
+		closer()
+	}
+	return reopen, done, nil
 }
