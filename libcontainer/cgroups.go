@@ -368,6 +368,14 @@ func cgConvertResources(r *specs.LinuxResources, res *cgroups.Resources) error {
 			res.Rdma[dev] = v
 		}
 	}
+	if cgIsUnified() {
+		// memory.swap.max is swap alone: a swap limit below the memory
+		// limit, or without one, cannot be expressed (refused up front,
+		// as runc does, rather than when init is already running).
+		if _, err := cgroups.ConvertMemorySwapToCgroupV2Value(res.MemorySwap, res.Memory); err != nil {
+			return fmt.Errorf("linux.resources.memory: %w", err)
+		}
+	}
 	if len(r.Unified) > 0 {
 		if !cgIsUnified() {
 			return errCgUnifiedOnV1
@@ -467,13 +475,16 @@ func cgSpecDeviceRule(d specs.LinuxDeviceCgroup) (*devices.Rule, error) {
 
 // newCgroupManager returns the manager for a new container: fs on cgroup v1
 // or hybrid hosts, fs2 on pure cgroup v2 hosts, systemd when asked for.
+//
+// As runc, a malformed configuration (cgroupsPath not "slice:prefix:name"
+// for the systemd driver) is reported before a missing systemd.
 func newCgroupManager(id string, spec *specs.Spec, systemd, rootless bool) (cgroups.Manager, error) {
-	if systemd && !cgSystemdRunning() {
-		return nil, errNoSystemd
-	}
 	c, err := cgroupConfig(id, spec, systemd, rootless)
 	if err != nil {
 		return nil, err
+	}
+	if systemd && !cgSystemdRunning() {
+		return nil, errNoSystemd
 	}
 	if l := spec.Linux; l != nil && l.Resources != nil && l.Resources.Memory != nil &&
 		(l.Resources.Memory.Kernel != nil || l.Resources.Memory.KernelTCP != nil) {
@@ -516,6 +527,61 @@ func loadCgroupManager(id string, spec *specs.Spec, paths map[string]string, sys
 		return nil, fmt.Errorf("cgroup manager: %w", err)
 	}
 	return m, nil
+}
+
+// cgCheckUnused refuses, as runc does, a cgroup for a new container that
+// already holds processes (another container, or anything else: its
+// limits, freezing and killing would be shared) or that is frozen (init
+// would hang in it). Unlike runc, which looks at one v1 hierarchy only,
+// every hierarchy is checked: a missing cgroup costs one failed lstat.
+func cgCheckUnused(m cgroups.Manager) error {
+	seen := make(map[string]bool)
+	pids := make(map[int]bool)
+	for _, p := range m.GetPaths() {
+		if p == "" || seen[p] {
+			continue
+		}
+		seen[p] = true
+		list, err := cgroups.GetAllPids(p)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) || errors.Is(err, unix.ENODEV) {
+				continue
+			}
+			return fmt.Errorf("unable to get cgroup PIDs: %w", err)
+		}
+		for _, pid := range list {
+			pids[pid] = true
+		}
+	}
+	if len(pids) > 0 {
+		return fmt.Errorf("container's cgroup is not empty: %d process(es) found", len(pids))
+	}
+	st, err := m.GetFreezerState()
+	if err != nil {
+		return fmt.Errorf("unable to get cgroup freezer state: %w", err)
+	}
+	if st == cgroups.Frozen {
+		return errors.New("container's cgroup unexpectedly frozen")
+	}
+	return nil
+}
+
+// cgKillAll kills every process of the cgroup at once through cgroup.kill
+// (cgroup v2, or the cgroup2 hierarchy of a hybrid host; Linux 5.14+). It
+// reports false, and no error, where cgroup.kill does not exist: the caller
+// then signals the processes one by one.
+func cgKillAll(m cgroups.Manager) (bool, error) {
+	p := m.Path("")
+	if p == "" {
+		return false, nil
+	}
+	if err := cgroups.WriteFile(p, "cgroup.kill", "1"); err != nil {
+		if errors.Is(err, os.ErrNotExist) || errors.Is(err, unix.ENODEV) {
+			return false, nil
+		}
+		return false, fmt.Errorf("kill cgroup %s: %w", p, err)
+	}
+	return true, nil
 }
 
 // cgPidsDir picks the directory whose tree holds every process of the

@@ -98,6 +98,12 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// Before anything could kill or remove what is in that cgroup.
+	if err := cgCheckUnused(m); err != nil {
+		dir.remove()
+		dir.close()
+		return nil, err
+	}
 	st := &State{
 		ID:       co.ID,
 		Created:  time.Now().UTC(),
