@@ -91,8 +91,7 @@ var cgDefaultDevices = []cgDefaultDevice{
 // "system.slice:runc:<id>" ("user.slice" for rootless on cgroup v2);
 // annotations org.systemd.property.<Name> become unit properties.
 //
-// Devices: the spec's rules first, then the default rules, then one allow
-// rule ("rwm") for each char/block device of linux.devices.
+// Devices: the spec's rules first, then the default rules (see cgDeviceRules).
 func cgroupConfig(id string, spec *specs.Spec, systemd, rootless bool) (*cgroups.Cgroup, error) {
 	if spec == nil {
 		return nil, errors.New("cgroup configuration: no spec")
@@ -399,9 +398,12 @@ func cgThrottle(in []specs.LinuxThrottleDevice) []*cgroups.ThrottleDevice {
 	return out
 }
 
-// cgDeviceRules builds the device cgroup rules: spec rules, defaults, then
-// an allow rule per linux.devices entry. A default rule for a device node
-// that linux.devices also lists (same path) is left out.
+// cgDeviceRules builds the device cgroup rules: the linux.resources.devices
+// rules, then the default ones. As with runc, linux.devices only creates
+// nodes: access to them is what linux.resources.devices allows (container
+// engines add a rule for each device they pass), and a default rule for a
+// node that linux.devices lists again (same path) is left out, so that the
+// spec's rules decide about it.
 func cgDeviceRules(spec *specs.Spec) ([]*devices.Rule, error) {
 	var rules []*devices.Rule
 	var specDevs []specs.LinuxDevice
@@ -417,26 +419,19 @@ func cgDeviceRules(spec *specs.Spec) ([]*devices.Rule, error) {
 			}
 		}
 	}
+	for i, d := range specDevs {
+		switch d.Type {
+		case "c", "u", "b", "p":
+		default:
+			return nil, fmt.Errorf("linux.devices[%d] (%s): invalid device type %q", i, d.Path, d.Type)
+		}
+	}
 	for _, dd := range cgDefaultDevices {
 		if dd.path != "" && slices.ContainsFunc(specDevs, func(d specs.LinuxDevice) bool { return path.Clean(d.Path) == dd.path }) {
 			continue
 		}
 		r := dd.rule
 		rules = append(rules, &r)
-	}
-	for i, d := range specDevs {
-		var t devices.Type
-		switch d.Type {
-		case "c", "u":
-			t = devices.CharDevice
-		case "b":
-			t = devices.BlockDevice
-		case "p":
-			continue // FIFOs are not subject to the device cgroup
-		default:
-			return nil, fmt.Errorf("linux.devices[%d] (%s): invalid device type %q", i, d.Path, d.Type)
-		}
-		rules = append(rules, &devices.Rule{Type: t, Major: d.Major, Minor: d.Minor, Permissions: "rwm", Allow: true})
 	}
 	return rules, nil
 }
