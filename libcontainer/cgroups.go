@@ -717,7 +717,9 @@ func cgRemoveTree(dir string, deadline time.Time) error {
 //   - "cgroup":     mount -t cgroup -o Data cgroup Dest with Flags; Source
 //     and Data are the controllers of the hierarchy ("cpu,cpuacct",
 //     "name=systemd").
-//   - "cgroup2":    mount -t cgroup2 Source Dest with Flags and Data.
+//   - "cgroup2":    mount -t cgroup2 Source Dest with Flags and Data; if
+//     that fails with EPERM or EBUSY and Fallback is set, a "bind" of
+//     Fallback instead.
 //   - "symlink":    symlink(Source, Dest); Source is a relative target.
 //   - "remount-ro": mount("", Dest, "", Flags, "") -- Flags already holds
 //     MS_REMOUNT|MS_BIND|MS_RDONLY and the flags to keep.
@@ -727,6 +729,9 @@ type cgroupMountOp struct {
 	Dest   string  // path relative to the container root, e.g. "/sys/fs/cgroup/memory"
 	Flags  uintptr // mount flags (MS_NOSUID etc.) to use
 	Data   string
+	// Fallback is the host directory to bind for "cgroup2" when the
+	// kernel refuses the mount.
+	Fallback string `json:",omitempty"`
 }
 
 // cgroupMountPlan describes how to mount the cgroup filesystem of a spec
@@ -740,8 +745,12 @@ type cgroupMountOp struct {
 // read-only remount of dest when "ro" is asked for. As runc, the cgroup2
 // hierarchy of a hybrid host (/sys/fs/cgroup/unified) is not exposed.
 //
-// Pure cgroup v2 hosts: a cgroup2 mount with a cgroup namespace, else a
-// bind mount of the container's cgroup directory.
+// Pure cgroup v2 hosts, as runc: a cgroup2 mount, with or without a cgroup
+// namespace (without one the container sees the hierarchy from its root,
+// read-only by default). Where the kernel refuses that mount (EPERM or
+// EBUSY: a user namespace without a cgroup namespace), a bind mount of
+// Fallback instead: the container's cgroup with a cgroup namespace, the
+// whole hierarchy without.
 func cgroupMountPlan(m cgroups.Manager, dest string, options []string, cgroupns bool) ([]cgroupMountOp, error) {
 	if m == nil {
 		return nil, errors.New("cgroup mount: no cgroup manager")
@@ -752,18 +761,18 @@ func cgroupMountPlan(m cgroups.Manager, dest string, options []string, cgroupns 
 	flags &^= unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT
 
 	if cgIsUnified() {
+		fallback := cgUnifiedRoot
 		if cgroupns {
-			return []cgroupMountOp{{Kind: "cgroup2", Source: "cgroup", Dest: dest, Flags: flags, Data: data}}, nil
-		}
-		src := m.Path("")
-		if src == "" || !cgExists(src) {
-			own, err := cgOwnV2Dir()
-			if err != nil {
-				return nil, err
+			fallback = m.Path("")
+			if fallback == "" || !cgExists(fallback) {
+				own, err := cgOwnV2Dir()
+				if err != nil {
+					return nil, err
+				}
+				fallback = own
 			}
-			src = own
 		}
-		return []cgroupMountOp{{Kind: "bind", Source: src, Dest: dest, Flags: flags}}, nil
+		return []cgroupMountOp{{Kind: "cgroup2", Source: "cgroup", Dest: dest, Flags: flags, Data: data, Fallback: fallback}}, nil
 	}
 
 	own, err := cgroups.ParseCgroupFile("/proc/self/cgroup")

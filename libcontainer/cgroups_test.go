@@ -532,15 +532,18 @@ func TestCgroupMountPlanV2Fake(t *testing.T) {
 		t.Fatal(err)
 	}
 	flags := uintptr(unix.MS_RDONLY | unix.MS_NOSUID)
-	want := []cgroupMountOp{{Kind: "cgroup2", Source: "cgroup", Dest: "/sys/fs/cgroup", Flags: flags, Data: "nsdelegate"}}
+	// Where the kernel refuses the mount, the container's cgroup is bound.
+	want := []cgroupMountOp{{Kind: "cgroup2", Source: "cgroup", Dest: "/sys/fs/cgroup", Flags: flags, Data: "nsdelegate", Fallback: dir}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("cgroupns: got %+v", got)
 	}
+	// Without a cgroup namespace, as runc: cgroup2 too (the hierarchy from
+	// its root), else the whole hierarchy bound.
 	got, err = cgroupMountPlan(m, "/sys/fs/cgroup", []string{"ro", "nosuid"}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = []cgroupMountOp{{Kind: "bind", Source: dir, Dest: "/sys/fs/cgroup", Flags: flags}}
+	want = []cgroupMountOp{{Kind: "cgroup2", Source: "cgroup", Dest: "/sys/fs/cgroup", Flags: flags, Fallback: "/sys/fs/cgroup"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("no cgroupns: got %+v", got)
 	}
@@ -1011,11 +1014,11 @@ func cgV2Child(t *testing.T) {
 	}
 
 	ops, err := cgroupMountPlan(m, "/sys/fs/cgroup", []string{"ro", "nosuid"}, true)
-	if err != nil || len(ops) != 1 || ops[0].Kind != "cgroup2" {
+	if err != nil || len(ops) != 1 || ops[0].Kind != "cgroup2" || ops[0].Fallback != dir {
 		t.Errorf("plan with cgroupns: %+v %v", ops, err)
 	}
 	ops, err = cgroupMountPlan(m, "/sys/fs/cgroup", []string{"ro", "nosuid"}, false)
-	if err != nil || len(ops) != 1 || ops[0].Kind != "bind" || ops[0].Source != dir {
+	if err != nil || len(ops) != 1 || ops[0].Kind != "cgroup2" || ops[0].Fallback != "/sys/fs/cgroup" {
 		t.Errorf("plan without cgroupns: %+v %v", ops, err)
 	}
 
