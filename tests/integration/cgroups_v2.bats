@@ -123,6 +123,8 @@ refused() {
 	local own
 	own=$(own_cgroup2)
 	update_config '.linux.cgroupsPath = "'"$CGNAME"'/inner"'
+	# delete removes the container's cgroup, not the parent made for it.
+	defer "rmdir '$CG2_ROOT${own%/}/$CGNAME'"
 	runc run -d test_v2
 	[ "$status" -eq 0 ]
 	[ "$(cg2_dir_of "$(container_pid test_v2)")" = "$CG2_ROOT${own%/}/$CGNAME/inner" ]
@@ -467,4 +469,13 @@ refused() {
 	# The kernel rounds to whole pages.
 	[ "$(cat "$CG/memory.high")" -le 50000000 ]
 	[ "$(cat "$CG/memory.high")" -gt 49000000 ]
+}
+
+teardown() {
+	teardown_busybox
+	# Nothing of ours may stay in the host's cgroup2 tree.
+	if [ -n "${CG:-}" ] && [ -d "$CG" ]; then
+		rmdir "$CG" 2>/dev/null
+		fail "teardown: $CG was left behind"
+	fi
 }
