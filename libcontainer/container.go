@@ -294,6 +294,11 @@ func (c *Container) signalAll(sig unix.Signal) error {
 	if err != nil {
 		return err
 	}
+	if sig == unix.SIGKILL {
+		if done, err := cgKillAll(m); done || err != nil {
+			return err
+		}
+	}
 	pids, err := cgroupPids(m)
 	if err != nil {
 		return err

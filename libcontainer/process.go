@@ -107,6 +107,12 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// Before anything could kill or remove what is in that cgroup.
+	if err := cgCheckUnused(m); err != nil {
+		dir.remove()
+		dir.close()
+		return nil, err
+	}
 	if co.ListenFDs > 0 {
 		spec.Process.Env = append(spec.Process.Env, "LISTEN_FDS="+strconv.Itoa(co.ListenFDs), "LISTEN_PID=1")
 	}

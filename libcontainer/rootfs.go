@@ -407,6 +407,17 @@ func runCgroupOps(root *os.File, ops []cgroupMountOp) error {
 			return err
 		}
 		tpath := procFd(target)
+		if op.Kind == "cgroup2" && op.Fallback != "" {
+			err = unix.Mount(op.Kind, tpath, op.Kind, op.Flags, op.Data)
+			if err != unix.EPERM && err != unix.EBUSY {
+				target.Close()
+				if err != nil {
+					return fmt.Errorf("%s %s: %w", op.Kind, op.Dest, err)
+				}
+				continue
+			}
+			op.Kind, op.Source = "bind", op.Fallback // a user namespace without a cgroup namespace
+		}
 		switch op.Kind {
 		case "tmpfs", "cgroup", "cgroup2":
 			err = unix.Mount(op.Kind, tpath, op.Kind, op.Flags, op.Data)
