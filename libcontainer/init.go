@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -23,6 +24,9 @@ func init() {
 	}
 }
 
+// errParentGone: the parent closed the socket instead of answering.
+var errParentGone = errors.New("parent gone")
+
 // Init is the Go side of `runc init`, in the container's namespaces after
 // the C stage. It never returns: it execs the user's process or exits.
 func Init() {
@@ -39,6 +43,10 @@ func Init() {
 	dec := json.NewDecoder(sock)
 	enc := json.NewEncoder(sock)
 	if err := containerInit(sock, dec, enc); err != nil {
+		if err == errParentGone {
+			// The parent gave up (and says why): nothing to add.
+			os.Exit(1)
+		}
 		if enc.Encode(syncMsg{Type: syncError, Message: err.Error()}) != nil {
 			// The parent has gone (or was told we are done): stderr is all we have.
 			fmt.Fprintf(os.Stderr, "runc init: %v\n", err)
@@ -87,6 +95,9 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		}
 		var msg syncMsg
 		if err := dec.Decode(&msg); err != nil {
+			if errors.Is(err, io.EOF) {
+				return errParentGone
+			}
 			return fmt.Errorf("wait for parent: %w", err)
 		}
 		if msg.Type != syncContinue {
@@ -151,17 +162,32 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		return fmt.Errorf("write exec fifo: %w", err)
 	}
 	// The write end stays open (close-on-exec): `start` reads its EOF as
-	// "the process has been executed" (or init died).
+	// "the process has been executed", or what is written after the "0" as
+	// the reason it was not.
 	unix.Close(cfg.FifoFd)
+	if err := startProcess(&cfg, path, env); err != nil {
+		fifo.Write([]byte(err.Error()))
+		return err
+	}
+	panic("unreachable")
+}
+
+// startProcess runs the startContainer hooks and execs the user's process;
+// it returns only on failure.
+func startProcess(cfg *initConfig, path string, env []string) error {
 	if cfg.HookState != nil {
 		// Started: as the user's process, in its root, just before execve.
 		hs := *cfg.HookState
 		hs.Status = specs.StateCreated
-		if err := runHooks(spec, hookStartContainer, &hs, ""); err != nil {
+		if err := runHooks(cfg.Spec, hookStartContainer, &hs, ""); err != nil {
 			return err
 		}
 	}
-	return execUser(path, proc.Args, env)
+	args := cfg.Spec.Process.Args
+	if err := unix.Exec(path, args, env); err != nil {
+		return fmt.Errorf("exec %s: %w", args[0], err)
+	}
+	return nil
 }
 
 // execUser replaces init with the user's process.
