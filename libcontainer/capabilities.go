@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	"github.com/moby/sys/capability"
-	"github.com/sirupsen/logrus"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
 )
 
 // capByName maps "CAP_SYS_ADMIN" style names to the capabilities this
