@@ -100,3 +100,30 @@ func TestVersionText(t *testing.T) {
 	gitCommit = "v1.2.3-0-gdeadbeef"
 	check("v1.2.3-0-gdeadbeef")
 }
+
+func TestParseSubCgroups(t *testing.T) {
+	got, err := parseSubCgroups([]string{"cpu,cpuacct:a", "memory:b/c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"cpu": "a", "cpuacct": "a", "memory": "b/c"}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	}
+	if got, err := parseSubCgroups([]string{"x"}); err != nil || got[""] != "x" || len(got) != 1 {
+		t.Fatalf("plain path: %v %v", got, err)
+	}
+	for _, bad := range [][]string{{"a", "b"}, {"memory:a", "memory:b"}, {"memory:"}, {",memory:a"}, {""}} {
+		if _, err := parseSubCgroups(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+	if got, err := parseSubCgroups(nil); got != nil || err != nil {
+		t.Fatalf("nil: %v %v", got, err)
+	}
+}

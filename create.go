@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/ocirun/runc/libcontainer"
 	"github.com/urfave/cli/v3"
@@ -82,5 +83,21 @@ func createOptions(cmd *cli.Command) (libcontainer.Options, *libcontainer.Create
 	if co.PreserveFDs < 0 {
 		co.PreserveFDs = 0
 	}
+	co.ListenFDs = listenFDs()
+	co.NotifySocket = os.Getenv("NOTIFY_SOCKET")
 	return opts, co, nil
+}
+
+// listenFDs is the number of sockets systemd's socket activation handed
+// us (fds 3 on), if LISTEN_PID names this process: they go on to the
+// container.
+func listenFDs() int {
+	if os.Getenv("LISTEN_PID") != strconv.Itoa(os.Getpid()) {
+		return 0
+	}
+	n, err := strconv.Atoi(os.Getenv("LISTEN_FDS"))
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
 }

@@ -44,8 +44,9 @@ otherwise, gets the settings of the container's own process.`,
 		if err := checkArgs(cmd, 1, false); err != nil {
 			return err
 		}
-		if len(cmd.StringSlice("cgroup")) > 0 {
-			return errors.New("exec --cgroup is not supported yet")
+		subCgroups, err := parseSubCgroups(cmd.StringSlice("cgroup"))
+		if err != nil {
+			return err
 		}
 		c, err := loadContainer(cmd, false)
 		if err != nil {
@@ -63,6 +64,7 @@ otherwise, gets the settings of the container's own process.`,
 			ConsoleSocket: cmd.String("console-socket"),
 			PreserveFDs:   int(cmd.Int("preserve-fds")),
 			IgnorePaused:  cmd.Bool("ignore-paused"),
+			SubCgroups:    subCgroups,
 		})
 		if err != nil {
 			return err
@@ -72,6 +74,37 @@ otherwise, gets the settings of the container's own process.`,
 		}
 		return nil
 	},
+}
+
+// parseSubCgroups reads --cgroup values: "path" for every controller, or
+// "controller[,controller...]:path" (cgroup v1), as runc does.
+func parseSubCgroups(values []string) (map[string]string, error) {
+	if len(values) == 0 {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, v := range values {
+		ctrls, path, ok := strings.Cut(v, ":")
+		if !ok {
+			ctrls, path = "", v
+		}
+		if path == "" {
+			return nil, fmt.Errorf("invalid --cgroup value %q: empty path", v)
+		}
+		for _, c := range strings.Split(ctrls, ",") {
+			if ok && c == "" {
+				return nil, fmt.Errorf("invalid --cgroup value %q: empty controller name", v)
+			}
+			if _, dup := out[c]; dup {
+				if c == "" {
+					return nil, fmt.Errorf("--cgroup: a path for all controllers given more than once (%q)", v)
+				}
+				return nil, fmt.Errorf("--cgroup: controller %s given more than once", c)
+			}
+			out[c] = path
+		}
+	}
+	return out, nil
 }
 
 // execProcess builds the process to run: process.json as given, or the

@@ -62,6 +62,8 @@ func main() {
 		Version:               version,
 		HideHelpCommand:       false,
 		EnableShellCompletion: false,
+		// As runc: "--env A=1,2" is one value, not two (set per command).
+		DisableSliceFlagSeparator: true,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "debug", Usage: "enable debug logging"},
 			&cli.StringFlag{Name: "log", Usage: "set the log file to write runc logs to (default is '/dev/stderr')"},
@@ -75,6 +77,7 @@ func main() {
 		Commands: []*cli.Command{
 			createCommand, deleteCommand, execCommand, killCommand, listCommand, pauseCommand,
 			psCommand, resumeCommand, runCommand, specCommand, startCommand, stateCommand,
+			updateCommand, eventsCommand, featuresCommand,
 		},
 		OnUsageError: func(ctx context.Context, cmd *cli.Command, err error, isSub bool) error {
 			return err
@@ -86,6 +89,7 @@ func main() {
 	}
 	for _, c := range app.Commands {
 		c.OnUsageError = app.OnUsageError
+		c.DisableSliceFlagSeparator = true
 	}
 	if err := app.Run(context.Background(), os.Args); err != nil {
 		fatal(err)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+
 	"github.com/ocirun/runc/libcontainer"
 	"github.com/urfave/cli/v3"
 )
@@ -10,5 +12,8 @@ var startCommand = &cli.Command{
 	Usage:       "executes the user defined process in a created container",
 	ArgsUsage:   "<container-id>",
 	Description: `The start command executes the user defined process in a created container.`,
-	Action:      onContainer((*libcontainer.Container).Start),
+	Action: onContainer(func(c *libcontainer.Container) error {
+		// Under systemd's Type=notify: wait for the container's READY=1.
+		return c.StartNotify(os.Getenv("NOTIFY_SOCKET"))
+	}),
 }

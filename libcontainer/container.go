@@ -191,7 +191,11 @@ func (c *Container) Start() error {
 	default:
 		return fmt.Errorf("cannot start an already %s container", st)
 	}
-	return openExecFifo(filepath.Join(c.dir.path, fifoName), c.state.InitPid)
+	if err := openExecFifo(filepath.Join(c.dir.path, fifoName), c.state.InitPid); err != nil {
+		return err
+	}
+	runHooksWarn(c.state.Config, hookPoststart, hookState(c.state, Running, c.state.InitPid), hookDir(c.state))
+	return nil
 }
 
 // openExecFifo opens the fifo that init is blocked on and reads its byte,
@@ -227,13 +231,46 @@ func openExecFifo(path string, pid int) error {
 			}
 			if n == 1 {
 				// The fifo has done its work; its absence now means "running".
-				return os.Remove(path)
+				if err := os.Remove(path); err != nil {
+					return err
+				}
+				return waitWriterGone(fd)
 			}
 		}
 		if fds[1].Revents != 0 || fds[0].Revents&(unix.POLLHUP|unix.POLLERR) != 0 {
 			return errors.New("container init exited before the process could start")
 		}
 	}
+}
+
+// waitWriterGone waits for the end of file on the exec fifo: init holds
+// its write end until it execs the user's process (or dies), after its
+// startContainer hooks. Whatever init writes before that is why the
+// process could not be started.
+func waitWriterGone(fd int) error {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	var msg []byte
+	b := make([]byte, 4096)
+	for {
+		n, err := unix.Read(fd, b)
+		if n > 0 {
+			msg = append(msg, b[:n]...)
+			continue
+		}
+		if n == 0 && err == nil {
+			break
+		}
+		if err != nil && err != unix.EAGAIN && err != unix.EINTR {
+			break
+		}
+		if _, err := unix.Poll(fds, -1); err != nil && err != unix.EINTR {
+			break
+		}
+	}
+	if len(msg) > 0 {
+		return fmt.Errorf("container process failed to start: %s", msg)
+	}
+	return nil
 }
 
 // Signal sends sig to the container's init, or with all to every process
@@ -265,6 +302,11 @@ func (c *Container) signalAll(sig unix.Signal) error {
 	m, err := c.cgroupManager()
 	if err != nil {
 		return err
+	}
+	if sig == unix.SIGKILL {
+		if done, err := cgKillAll(m); done || err != nil {
+			return err
+		}
 	}
 	pids, err := cgroupPids(m)
 	if err != nil {
@@ -377,6 +419,7 @@ func (c *Container) cleanup() error {
 	if err := c.dir.remove(); err != nil {
 		errs = append(errs, fmt.Errorf("remove state: %w", err))
 	}
+	runHooksWarn(c.state.Config, hookPoststop, hookState(c.state, Stopped, 0), hookDir(c.state))
 	return errors.Join(errs...)
 }
 

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"sort"
 	"strconv"
 
+	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -20,6 +23,9 @@ type ExecOpts struct {
 	ConsoleSocket string
 	PreserveFDs   int
 	IgnorePaused  bool
+	// SubCgroups puts the process in existing sub-cgroups of the
+	// container's: controller -> path ("" for every controller).
+	SubCgroups map[string]string
 }
 
 // Exec runs another process in the container: it joins every namespace of
@@ -118,13 +124,17 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 	if err != nil {
 		return fail(err)
 	}
-	if err := m.Apply(pid); err != nil {
+	if eo.SubCgroups != nil {
+		if err := joinSubCgroups(m.GetPaths(), eo.SubCgroups, pid); err != nil {
+			return fail(err)
+		}
+	} else if err := m.Apply(pid); err != nil {
 		return fail(fmt.Errorf("join the container's cgroup: %w", err))
 	}
 	if err := sendJSON(l.sock, cfg); err != nil {
 		return fail(err)
 	}
-	if err := parentSync(l.sock, nil, nil, seccompAgent(c.state, specs.ContainerState(c.Status()), pid)); err != nil {
+	if err := parentSync(l.sock, nil, seccompAgent(c.state, specs.ContainerState(c.Status()), pid)); err != nil {
 		return fail(err)
 	}
 	var tty *ttyProxy
@@ -148,6 +158,57 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 		tty.wait()
 	}
 	return status, nil
+}
+
+// writeCgroupProc is replaced in unit tests (the library checks that it
+// writes to a cgroup filesystem).
+var writeCgroupProc = cgroups.WriteCgroupProc
+
+// joinSubCgroups moves pid into sub-cgroups of the container's cgroups
+// (paths: controller -> directory; "" is the cgroup v2 directory). A path
+// stays below the container's cgroup whatever its "..", and must exist.
+func joinSubCgroups(paths, sub map[string]string, pid int) error {
+	v2 := len(paths) == 1 && paths[""] != ""
+	for c := range sub {
+		if c == "" {
+			continue
+		}
+		if v2 {
+			return fmt.Errorf("--cgroup %s:...: controllers cannot be named on cgroup v2", c)
+		}
+		if _, ok := paths[c]; !ok {
+			return fmt.Errorf("--cgroup: the container has no cgroup for controller %q", c)
+		}
+	}
+	type move struct{ ctrl, dir string }
+	var plain, named []move
+	for c, dir := range paths {
+		p, ok := sub[c]
+		if !ok {
+			p, ok = sub[""]
+		}
+		if ok {
+			dir = filepath.Join(dir, filepath.Join("/", p))
+			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+				return fmt.Errorf("--cgroup: cgroup %s does not exist", dir)
+			}
+		}
+		if _, explicit := sub[c]; explicit {
+			named = append(named, move{c, dir})
+		} else {
+			plain = append(plain, move{c, dir})
+		}
+	}
+	// Controllers that share a hierarchy (cpu,cpuacct) share one cgroup: a
+	// path named for one of them wins, so it is written last.
+	sort.Slice(plain, func(i, j int) bool { return plain[i].ctrl < plain[j].ctrl })
+	sort.Slice(named, func(i, j int) bool { return named[i].ctrl < named[j].ctrl })
+	for _, mv := range append(plain, named...) {
+		if err := writeCgroupProc(mv.dir, pid); err != nil {
+			return fmt.Errorf("join cgroup %s: %w", mv.dir, err)
+		}
+	}
+	return nil
 }
 
 // joinBootstrap asks the C stage to join every namespace of the init.

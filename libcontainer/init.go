@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -23,6 +24,9 @@ func init() {
 	}
 }
 
+// errParentGone: the parent closed the socket instead of answering.
+var errParentGone = errors.New("parent gone")
+
 // Init is the Go side of `runc init`, in the container's namespaces after
 // the C stage. It never returns: it execs the user's process or exits.
 func Init() {
@@ -39,6 +43,10 @@ func Init() {
 	dec := json.NewDecoder(sock)
 	enc := json.NewEncoder(sock)
 	if err := containerInit(sock, dec, enc); err != nil {
+		if err == errParentGone {
+			// The parent gave up (and says why): nothing to add.
+			os.Exit(1)
+		}
 		if enc.Encode(syncMsg{Type: syncError, Message: err.Error()}) != nil {
 			// The parent has gone (or was told we are done): stderr is all we have.
 			fmt.Fprintf(os.Stderr, "runc init: %v\n", err)
@@ -78,12 +86,43 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		}
 	}
 
-	if hasNewNamespace(spec, specs.MountNamespace) {
-		if err := setupRootfs(&cfg); err != nil {
+	// Mounts done, root not yet switched: the parent applies the cgroup
+	// resources (the device nodes exist now) and runs its hooks, then
+	// createContainer hooks run here, where the runtime's paths still
+	// resolve.
+	ready := func() error {
+		if err := enc.Encode(syncMsg{Type: syncReady}); err != nil {
 			return err
 		}
-	} else if err := unix.Chroot(cfg.Rootfs); err != nil {
-		return fmt.Errorf("chroot without a mount namespace: %w", err)
+		var msg syncMsg
+		if err := dec.Decode(&msg); err != nil {
+			if errors.Is(err, io.EOF) {
+				return errParentGone
+			}
+			return fmt.Errorf("wait for parent: %w", err)
+		}
+		if msg.Type != syncContinue {
+			return fmt.Errorf("unexpected message %q from parent", msg.Type)
+		}
+		if cfg.HookState != nil {
+			return runHooks(spec, hookCreateContainer, cfg.HookState, "")
+		}
+		return nil
+	}
+	if hasNewNamespace(spec, specs.MountNamespace) {
+		if err := setupRootfs(&cfg, ready); err != nil {
+			return err
+		}
+	} else {
+		if err := unix.Chdir(cfg.Rootfs); err != nil {
+			return fmt.Errorf("chdir to rootfs: %w", err)
+		}
+		if err := ready(); err != nil {
+			return err
+		}
+		if err := unix.Chroot(cfg.Rootfs); err != nil {
+			return fmt.Errorf("chroot without a mount namespace: %w", err)
+		}
 	}
 	if proc.Terminal {
 		if err := setupConsole(cfg.ConsoleFd, proc, true); err != nil {
@@ -109,18 +148,6 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		}
 	}
 
-	// The parent applies the cgroup resources now that the device nodes exist.
-	if err := enc.Encode(syncMsg{Type: syncReady}); err != nil {
-		return err
-	}
-	var msg syncMsg
-	if err := dec.Decode(&msg); err != nil {
-		return fmt.Errorf("wait for parent: %w", err)
-	}
-	if msg.Type != syncContinue {
-		return fmt.Errorf("unexpected message %q from parent", msg.Type)
-	}
-
 	reopenFifo, closeReopener, err := fdReopener(cfg.FifoFd)
 	if err != nil {
 		return err
@@ -141,9 +168,33 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	if _, err := fifo.Write([]byte("0")); err != nil {
 		return fmt.Errorf("write exec fifo: %w", err)
 	}
-	fifo.Close()
+	// The write end stays open (close-on-exec): `start` reads its EOF as
+	// "the process has been executed", or what is written after the "0" as
+	// the reason it was not.
 	unix.Close(cfg.FifoFd)
-	return execUser(path, proc.Args, env)
+	if err := startProcess(&cfg, path, env); err != nil {
+		fifo.Write([]byte(err.Error()))
+		return err
+	}
+	panic("unreachable")
+}
+
+// startProcess runs the startContainer hooks and execs the user's process;
+// it returns only on failure.
+func startProcess(cfg *initConfig, path string, env []string) error {
+	if cfg.HookState != nil {
+		// Started: as the user's process, in its root, just before execve.
+		hs := *cfg.HookState
+		hs.Status = specs.StateCreated
+		if err := runHooks(cfg.Spec, hookStartContainer, &hs, ""); err != nil {
+			return err
+		}
+	}
+	args := cfg.Spec.Process.Args
+	if err := unix.Exec(path, args, env); err != nil {
+		return fmt.Errorf("exec %s: %w", args[0], err)
+	}
+	return nil
 }
 
 // execUser replaces init with the user's process.

@@ -30,6 +30,12 @@ type CreateOpts struct {
 	NoPivot       bool
 	NoNewKeyring  bool
 	PreserveFDs   int
+	// ListenFDs is the number of socket-activation descriptors (from 3 on,
+	// before the preserved ones) handed to the container with LISTEN_FDS.
+	ListenFDs int
+	// NotifySocket is the host's NOTIFY_SOCKET, if any: the container gets
+	// a socket of its own whose messages are relayed there.
+	NotifySocket string
 	// consoleConn, when set, is the socket init sends the pty master to
 	// (the foreground `run` makes one itself).
 	consoleConn *os.File
@@ -49,7 +55,10 @@ type initConfig struct {
 	ConsoleFd    int                     `json:"console_fd,omitempty"`
 	CgroupMounts map[int][]cgroupMountOp `json:"cgroup_mounts,omitempty"`
 	HostDevices  bool                    `json:"host_devices,omitempty"`
-	sock         *os.File                // init's end of the init socket (in init)
+	// HookState is what createContainer and startContainer hooks, run by
+	// init, get on stdin (with init's pid as the host sees it).
+	HookState *specs.State `json:"hook_state,omitempty"`
+	sock      *os.File     // init's end of the init socket (in init)
 }
 
 // syncMsg is a message between the parent and the Go side of init.
@@ -99,6 +108,15 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// Before anything could kill or remove what is in that cgroup.
+	if err := cgCheckUnused(m); err != nil {
+		dir.remove()
+		dir.close()
+		return nil, err
+	}
+	if co.ListenFDs > 0 {
+		spec.Process.Env = append(spec.Process.Env, "LISTEN_FDS="+strconv.Itoa(co.ListenFDs), "LISTEN_PID=1")
+	}
 	st := &State{
 		ID:       co.ID,
 		Created:  time.Now().UTC(),
@@ -123,6 +141,11 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		}
 	}()
 
+	if co.NotifySocket != "" {
+		if err := setupNotifyMount(spec, dir.path); err != nil {
+			return c, err
+		}
+	}
 	fifoPath := filepath.Join(dir.path, fifoName)
 	if err := unix.Mkfifo(fifoPath, 0o622); err != nil {
 		return c, fmt.Errorf("create exec fifo: %w", err)
@@ -142,7 +165,8 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	}
 	defer fifo.Close()
 
-	l, err := newInitCmd(rootfs, co.PreserveFDs)
+	passFDs := co.ListenFDs + co.PreserveFDs
+	l, err := newInitCmd(rootfs, passFDs)
 	if err != nil {
 		return c, err
 	}
@@ -155,7 +179,7 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		Bundle:       co.Bundle,
 		NoPivot:      co.NoPivot,
 		NoNewKeyring: co.NoNewKeyring,
-		PreserveFDs:  co.PreserveFDs,
+		PreserveFDs:  passFDs,
 		FifoFd:       nextFd(fifo),
 	}
 	if spec.Process.Terminal {
@@ -218,6 +242,9 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		return c, err
 	}
 	cfg.HostDevices = hasNamespace(spec, specs.UserNamespace)
+	if len(hooksOf(spec, hookCreateContainer)) > 0 || len(hooksOf(spec, hookStartContainer)) > 0 {
+		cfg.HookState = hookState(st, Creating, initPid)
+	}
 	if err := sendJSON(parentSock, cfg); err != nil {
 		return c, err
 	}
@@ -234,7 +261,18 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if err != nil {
 		return c, err
 	}
-	if err := parentSync(parentSock, m, cgcfg.Resources, seccompAgent(st, specs.StateCreating, initPid)); err != nil {
+	onReady := func() error {
+		if err := m.Set(cgcfg.Resources); err != nil {
+			return fmt.Errorf("set cgroup resources: %w", err)
+		}
+		// The runtime's own hooks, after the mounts and before pivot_root.
+		hs := hookState(st, Creating, initPid)
+		if err := runHooks(spec, hookPrestart, hs, hookDir(st)); err != nil {
+			return err
+		}
+		return runHooks(spec, hookCreateRuntime, hs, hookDir(st))
+	}
+	if err := parentSync(parentSock, onReady, seccompAgent(st, specs.StateCreating, initPid)); err != nil {
 		return c, err
 	}
 	if err := dir.save(st); err != nil {
@@ -288,7 +326,7 @@ func newInitCmd(dir string, preserveFDs int) (*initCmd, error) {
 	for i := 0; i < preserveFDs; i++ {
 		if !nsenter.OpenAtStartup(3 + i) {
 			l.close()
-			return nil, fmt.Errorf("--preserve-fds %d: file descriptor %d was not passed to runc", preserveFDs, 3+i)
+			return nil, fmt.Errorf("file descriptor %d (of %d to pass on: $LISTEN_FDS + --preserve-fds) was not passed to runc", 3+i, preserveFDs)
 		}
 		l.cmd.ExtraFiles = append(l.cmd.ExtraFiles, os.NewFile(uintptr(3+i), "preserved-fd"))
 	}
@@ -310,9 +348,11 @@ func (l *initCmd) close() {
 	}
 }
 
-// parentSync drives init from its "ready" (mounts done) to the close of the
-// socket (everything done, init blocked on the fifo).
-func parentSync(sock *os.File, m cgroups.Manager, res *cgroups.Resources, seccompAgent func(*os.File) error) error {
+// parentSync drives init from its "ready" (mounts done, before pivot_root)
+// to the close of the socket (everything done, init blocked on the fifo).
+// onReady applies the resources and runs the runtime's hooks; seccompAgent
+// takes the listener of a filter with SCMP_ACT_NOTIFY rules.
+func parentSync(sock *os.File, onReady func() error, seccompAgent func(*os.File) error) error {
 	r := newSyncReader(sock)
 	defer r.close()
 	dec := json.NewDecoder(r)
@@ -328,11 +368,11 @@ func parentSync(sock *os.File, m cgroups.Manager, res *cgroups.Resources, seccom
 		case syncError:
 			return errors.New(msg.Message)
 		case syncReady:
-			if m == nil {
+			if onReady == nil {
 				return errors.New("unexpected ready message from init")
 			}
-			if err := m.Set(res); err != nil {
-				return fmt.Errorf("set cgroup resources: %w", err)
+			if err := onReady(); err != nil {
+				return err
 			}
 			if err := json.NewEncoder(sock).Encode(syncMsg{Type: syncContinue}); err != nil {
 				return fmt.Errorf("write to init: %w", err)

@@ -112,7 +112,9 @@ func procFd(f *os.File) string { return "/proc/self/fd/" + strconv.Itoa(int(f.Fd
 // RESOLVE_IN_ROOT semantics (or securejoin's emulation), and the mount is
 // made on the handle that resolution returned, so a symlink or a racing
 // rename cannot send it outside the root.
-func setupRootfs(cfg *initConfig) error {
+// beforePivot runs once everything is mounted, in the rootfs directory,
+// before the root is switched.
+func setupRootfs(cfg *initConfig, beforePivot func() error) error {
 	spec := cfg.Spec
 	prop := uintptr(unix.MS_SLAVE | unix.MS_REC)
 	if spec.Linux.RootfsPropagation != "" {
@@ -174,6 +176,9 @@ func setupRootfs(cfg *initConfig) error {
 	}
 	if err := unix.Chdir(cfg.Rootfs); err != nil {
 		return fmt.Errorf("chdir to rootfs: %w", err)
+	}
+	if err := beforePivot(); err != nil {
+		return err
 	}
 	if cfg.NoPivot {
 		if err := unix.Mount(cfg.Rootfs, "/", "", unix.MS_MOVE, ""); err != nil {
@@ -405,6 +410,17 @@ func runCgroupOps(root *os.File, ops []cgroupMountOp) error {
 			return err
 		}
 		tpath := procFd(target)
+		if op.Kind == "cgroup2" && op.Fallback != "" {
+			err = unix.Mount(op.Kind, tpath, op.Kind, op.Flags, op.Data)
+			if err != unix.EPERM && err != unix.EBUSY {
+				target.Close()
+				if err != nil {
+					return fmt.Errorf("%s %s: %w", op.Kind, op.Dest, err)
+				}
+				continue
+			}
+			op.Kind, op.Source = "bind", op.Fallback // a user namespace without a cgroup namespace
+		}
 		switch op.Kind {
 		case "tmpfs", "cgroup", "cgroup2":
 			err = unix.Mount(op.Kind, tpath, op.Kind, op.Flags, op.Data)

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/containerd/console"
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
 
@@ -50,16 +51,43 @@ func Run(opts Options, co *CreateOpts, detach, keep bool) (int, error) {
 		}
 		defer tty.close()
 	}
+	var np *NotifyProxy
+	if co.NotifySocket != "" {
+		if np, err = c.ListenNotify(co.NotifySocket); err != nil {
+			c.Destroy(true)
+			return -1, err
+		}
+		defer np.Close()
+	}
 	if err := c.Start(); err != nil {
 		c.Destroy(true)
 		return -1, err
 	}
-	if detach {
-		return 0, nil
-	}
+	pid := c.state.InitPid
 	// Other commands (state, kill, ...) must not wait for us while it runs.
 	c.Close()
-	status := forwardAndWait(c.state.InitPid, sigc, tty)
+	if detach {
+		if np != nil {
+			// As a Type=notify service's start: done when the container is ready.
+			return 0, np.Relay(pid, pid, true)
+		}
+		return 0, nil
+	}
+	relayed := make(chan struct{})
+	if np != nil {
+		// In the foreground we are the service's main process. The relay
+		// ends when init does.
+		go func() {
+			defer close(relayed)
+			if err := np.Relay(pid, os.Getpid(), false); err != nil {
+				logrus.Warnf("notify socket: %v", err)
+			}
+		}()
+	} else {
+		close(relayed)
+	}
+	status := forwardAndWait(pid, sigc, tty)
+	<-relayed
 	if tty != nil {
 		tty.wait()
 	}

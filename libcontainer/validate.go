@@ -91,6 +91,9 @@ func validateSpec(spec *specs.Spec) error {
 			return fmt.Errorf("mount %q: invalid path", m.Destination)
 		}
 	}
+	if err := validateHooks(spec.Hooks); err != nil {
+		return err
+	}
 	for _, rl := range spec.Process.Rlimits {
 		if _, ok := rlimitNames[rl.Type]; !ok {
 			return fmt.Errorf("unknown rlimit type %q", rl.Type)

@@ -122,3 +122,17 @@ cap_status() {
 	[ "$status" -eq 0 ]
 	[ "$output" = 1:1 ]
 }
+
+@test "ambient capabilities without inheritable ones are a warning, not a failure" {
+	# runc's own spec template has this shape.
+	update_config '.process.capabilities = {
+		"bounding": ["CAP_KILL", "CAP_NET_BIND_SERVICE"],
+		"effective": ["CAP_KILL", "CAP_NET_BIND_SERVICE"],
+		"permitted": ["CAP_KILL", "CAP_NET_BIND_SERVICE"],
+		"ambient": ["CAP_KILL", "CAP_NET_BIND_SERVICE"]
+	}'
+	cap_status
+	[ "$AMB" = 0000000000000000 ]
+	[ "$EFF" = "$(cap_mask CAP_KILL CAP_NET_BIND_SERVICE)" ]
+	[[ "$stderr" == *"ambient capability CAP_KILL"* ]]
+}

@@ -3,9 +3,9 @@
 
 load helpers
 
-# The commands this binary has so far; runc also has checkpoint, restore,
-# events, update and features (issues 4 and 5 add them).
-COMMANDS=(create delete exec kill list pause ps resume run spec start state)
+# The commands this binary has so far; runc also has checkpoint and
+# restore.
+COMMANDS=(create delete events exec features kill list pause ps resume run spec start state update)
 
 check_main_help() {
 	[ "$status" -eq 0 ]

@@ -470,6 +470,9 @@ pid_alive() {
 cgroup_dirs_of_pid() {
 	local line ctrls path c cs
 	while IFS= read -r line; do
+		# A cgroup this shell is in too is not the container's own (it
+		# may be the test harness's): never offer it for killing.
+		grep -qxF -- "$line" /proc/$$/cgroup && continue
 		line=${line#*:}
 		ctrls=${line%%:*}
 		path=${line#*:}
@@ -578,4 +581,18 @@ wait_for_console() {
 		sleep 0.05
 	done
 	fail "console output lacks '$text': $(cat "$CONSOLE_OUT" 2>/dev/null)"
+}
+
+# ---------------------------------------------------------------------------
+# tests/cmd/ctrtool: a static helper binary (sd_notify, socket activation).
+# ---------------------------------------------------------------------------
+
+# build_ctrtool -- build it once per test file; sets CTRTOOL.
+build_ctrtool() {
+	CTRTOOL=$BATS_FILE_TMPDIR/ctrtool
+	[ -x "$CTRTOOL" ] && return 0
+	local go
+	go=$(command -v go || echo /usr/local/go/bin/go)
+	(cd "$REPO_ROOT" && CGO_ENABLED=0 "$go" build -o "$CTRTOOL" ./tests/cmd/ctrtool) ||
+		fail "building tests/cmd/ctrtool failed"
 }
