@@ -199,6 +199,17 @@ func seccompFlagSupported(f specs.LinuxSeccompFlag) error {
 	return fmt.Errorf("seccomp flag %s is not supported by this kernel: %v", f, errno)
 }
 
+// seccompSupportedFlags lists the known flags the running kernel takes.
+func seccompSupportedFlags() []string {
+	var out []string
+	for _, f := range sortedKeys(seccompFlags) {
+		if seccompFlagSupported(specs.LinuxSeccompFlag(f)) == nil {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // seccompProgram is a compiled profile: the cBPF program and the flags to
 // load it with.
 type seccompProgram struct {

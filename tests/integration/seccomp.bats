@@ -354,3 +354,20 @@ NEEDED_SYSCALLS='"read", "write", "openat", "open", "close", "fstat", "newfstata
 	[[ "${lines[1]}" == "ret "* ]]
 	[ "${lines[2]}" = "errno 38" ]
 }
+
+@test "every filter flag features reports as supported is accepted, all at once" {
+	runc features
+	[ "$status" -eq 0 ]
+	local known supported
+	known=$(jq -c '.linux.seccomp.knownFlags' <<<"$output")
+	supported=$(jq -c '.linux.seccomp.supportedFlags' <<<"$output")
+	[[ "$known" == *SECCOMP_FILTER_FLAG_LOG* ]]
+	[[ "$supported" == *SECCOMP_FILTER_FLAG_LOG* ]]
+	update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "flags": '"$supported"',
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 28}]}'
+	set_cmd 'grep ^Seccomp: /proc/self/status; mkdir /tmp/d'
+	runc_split run test_seccomp
+	[ "$status" -ne 0 ]
+	[[ "$output" =~ Seccomp:[[:space:]]+2 ]]
+	[[ "$stderr" == *"No space left on device"* ]]
+}
