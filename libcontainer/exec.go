@@ -102,6 +102,9 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 	}
 	l.child.Close()
 	pid, err := runStage(l.sock, boot, &spec)
+	if err != nil {
+		l.cmd.Process.Kill() // it may be waiting for an answer
+	}
 	if werr := l.cmd.Wait(); err == nil && werr != nil {
 		err = fmt.Errorf("init's C stage: %w", werr)
 	}
