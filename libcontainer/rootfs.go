@@ -308,7 +308,11 @@ func mountEntry(root *os.File, m specs.Mount, mc mountCtx) error {
 	}
 	target, err := ensureTarget(root, dest, srcIsDir)
 	if err != nil {
-		return fmt.Errorf("mount %s: %w", m.Destination, err)
+		hint := ""
+		if mc.userns && (errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM)) {
+			hint = " (in a user namespace the container's root is an unprivileged host user: create it in the rootfs beforehand)"
+		}
+		return fmt.Errorf("mount %s: %w%s", m.Destination, err, hint)
 	}
 	defer target.Close()
 	tpath := procFd(target)
@@ -329,7 +333,9 @@ func mountEntry(root *os.File, m specs.Mount, mc mountCtx) error {
 			return fmt.Errorf("mount %s: reopen: %w", m.Destination, err)
 		}
 		tpath = procFd(target)
-		if rest := o.flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT); rest != 0 {
+		// A flag cleared explicitly ("rw" on a read-only source) needs the
+		// remount as much as one set, as in runc.
+		if rest := o.flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT); rest != 0 || o.clear != 0 {
 			if err := remountBind(tpath, rest, o.clear, o.atime); err != nil {
 				return fmt.Errorf("remount %s with %v: %w", m.Destination, m.Options, err)
 			}
