@@ -128,7 +128,7 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 		if err := joinSubCgroups(m.GetPaths(), eo.SubCgroups, pid); err != nil {
 			return fail(err)
 		}
-	} else if err := m.Apply(pid); err != nil {
+	} else if err := applyCgroup(m, pid, &spec); err != nil {
 		return fail(fmt.Errorf("join the container's cgroup: %w", err))
 	}
 	if err := sendJSON(l.sock, cfg); err != nil {

@@ -359,3 +359,30 @@ delegate_cgroup() {
 	[ "$status" -eq 0 ]
 	[ ! -e "$TESTDIR/ustate/rl_root" ]
 }
+
+@test "the runtime binary is out of the container's reach: in place if only root may write it, else a sealed copy" {
+	urunc create rl_exe
+	[ "$status" -eq 0 ]
+	local pid
+	pid=$(ustate_field rl_exe .pid)
+	# A root-owned binary, not writable by others, is executed as it is.
+	[ "$(stat -c %u "$RL_RUNC")" = 0 ]
+	[ "$(readlink "/proc/$pid/exe")" = "$(readlink -f "$RL_RUNC")" ]
+	urunc delete -f rl_exe
+	[ "$status" -eq 0 ]
+
+	# One the user may write is copied into a sealed memfd first.
+	install -m 755 -o "$RL_UID" -g "$RL_GID" "$RUNC" "$TESTDIR/user-runc"
+	RL_RUNC=$TESTDIR/user-runc
+	urunc create rl_exe
+	[ "$status" -eq 0 ]
+	pid=$(ustate_field rl_exe .pid)
+	[[ "$(readlink "/proc/$pid/exe")" == *memfd:runc_cloned* ]]
+	# Sealed against writes, growing, shrinking and unsealing (F_GET_SEALS),
+	# so that a reopened handle to it cannot change it either.
+	run "$PYTHON" -c 'import fcntl, os, sys; print(fcntl.fcntl(os.open(sys.argv[1], os.O_RDONLY), 1034))' "/proc/$pid/exe"
+	[ "$status" -eq 0 ]
+	[ "$output" = 15 ]
+	urunc start rl_exe
+	[ "$status" -eq 0 ]
+}
