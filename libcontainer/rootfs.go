@@ -443,7 +443,7 @@ func remountBind(path string, flags, clear uintptr, atimeGiven bool) error {
 			err, flagNames(c, false), flagNames(c, true))
 	}
 	if locked&^flags == 0 {
-		return fmt.Errorf("%w (in a user namespace the flags of the source mount (%s) cannot be changed)", err, flagNames(cur, false))
+		return fmt.Errorf("%w (the source mount is %s; in a user namespace its flags are locked)", err, flagNames(cur, false))
 	}
 	if err := unix.Mount("", path, "", unix.MS_BIND|unix.MS_REMOUNT|flags|locked, ""); err != nil {
 		return fmt.Errorf("%w (also with the source's locked flags %s kept)", err, flagNames(locked, false))
