@@ -308,7 +308,7 @@ func (c *Container) signalAll(sig unix.Signal) error {
 			return err
 		}
 	}
-	pids, err := cgroupPids(m)
+	pids, err := c.containerPids(m)
 	if err != nil {
 		return err
 	}
@@ -367,7 +367,7 @@ func (c *Container) Processes() ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	return cgroupPids(m)
+	return c.containerPids(m)
 }
 
 // Destroy removes a container: with force a live one is killed first. The

@@ -105,6 +105,9 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 	}
 	l.child.Close()
 	pid, err := runStage(l.sock, boot, &spec)
+	if err != nil {
+		l.cmd.Process.Kill() // it may be waiting for an answer
+	}
 	if werr := l.cmd.Wait(); err == nil && werr != nil {
 		err = fmt.Errorf("init's C stage: %w", werr)
 	}
@@ -128,7 +131,7 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 		if err := joinSubCgroups(m.GetPaths(), eo.SubCgroups, pid); err != nil {
 			return fail(err)
 		}
-	} else if err := m.Apply(pid); err != nil {
+	} else if err := applyCgroup(m, pid, &spec); err != nil {
 		return fail(fmt.Errorf("join the container's cgroup: %w", err))
 	}
 	if err := sendJSON(l.sock, cfg); err != nil {

@@ -42,7 +42,7 @@ func Features() *features.Features {
 			Apparmor:        &features.Apparmor{Enabled: &t},
 			Selinux:         &features.Selinux{Enabled: &t},
 			IntelRdt:        &features.IntelRdt{Enabled: &f},
-			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &f}},
+			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &t}},
 			NetDevices:      &features.NetDevices{Enabled: &f},
 		},
 		Annotations: map[string]string{
@@ -66,6 +66,7 @@ func mountOptionNames() []string {
 	out := sortedKeys(mountFlagNames)
 	out = append(out, sortedKeys(propagationNames)...)
 	out = append(out, sortedKeys(recAttrNames)...)
+	out = append(out, "idmap", "ridmap") // bind mounts only: see idmap.go
 	sort.Strings(out)
 	return out
 }

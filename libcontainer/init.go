@@ -353,8 +353,15 @@ func setupUser(proc *specs.Process) error {
 	for i, g := range u.AdditionalGids {
 		groups[i] = int(g)
 	}
-	if err := syscall.Setgroups(groups); err != nil {
-		return fmt.Errorf("setgroups %v: %w", groups, err)
+	// A user namespace whose gid map was written without privilege has
+	// setgroups(2) denied: the groups stay as they are, and asking for
+	// additional ones is an error.
+	if !setgroupsDenied() {
+		if err := syscall.Setgroups(groups); err != nil {
+			return fmt.Errorf("setgroups %v: %w", groups, err)
+		}
+	} else if len(groups) > 0 {
+		return fmt.Errorf("cannot set additionalGids %v: setgroups is denied in this user namespace (a gid map written without privilege; map more gids with newgidmap to allow it)", groups)
 	}
 	if err := syscall.Setresgid(int(u.GID), int(u.GID), int(u.GID)); err != nil {
 		return fmt.Errorf("setgid %d: %w", u.GID, err)

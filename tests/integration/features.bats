@@ -53,8 +53,9 @@ feat() {
 	local opt mounts="[]" n=0
 	for opt in $(feat '.mountOptions[]'); do
 		case $opt in
-		# Bind and remount are kinds of mount, not options of a tmpfs.
-		bind | rbind | remount) continue ;;
+		# Bind and remount are kinds of mount, not options of a tmpfs;
+		# idmap and ridmap are for bind mounts only (idmap.bats).
+		bind | rbind | remount | idmap | ridmap) continue ;;
 		esac
 		mounts=$(jq -c --arg o "$opt" '. + [{destination: ("/m/" + $o), type: "tmpfs", source: "tmpfs", options: [$o]}]' <<<"$mounts")
 		n=$((n + 1))
@@ -122,13 +123,15 @@ feat() {
 }
 
 @test "features says which optional parts are not there" {
-	# This binary does not do Intel RDT or idmapped mounts: it must not
-	# claim them. It applies AppArmor profiles and SELinux labels where the
-	# host has the module.
+	# This binary does not do Intel RDT: it must not claim it. It applies
+	# AppArmor profiles and SELinux labels where the host has the module,
+	# and makes idmapped mounts (idmap.bats).
 	[ "$(feat .linux.apparmor.enabled)" = true ]
 	[ "$(feat .linux.selinux.enabled)" = true ]
 	[ "$(feat .linux.intelRdt.enabled)" = false ]
-	[ "$(feat .linux.mountExtensions.idmap.enabled)" = false ]
+	[ "$(feat .linux.mountExtensions.idmap.enabled)" = true ]
+	feat '.mountOptions[]' | grep -qx idmap
+	feat '.mountOptions[]' | grep -qx ridmap
 	[ "$(feat .linux.cgroup.v1)" = true ]
 	[ "$(feat .linux.cgroup.v2)" = true ]
 	[ "$(feat .linux.cgroup.systemd)" = true ]
