@@ -10,7 +10,7 @@ FROM debian:bookworm
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update && apt-get install -y --no-install-recommends \
 		libseccomp-dev pkg-config gcc make git ca-certificates \
-		busybox-static bats jq python3 util-linux iproute2 procps \
+		busybox-static bats jq python3 util-linux iproute2 procps uidmap \
 	&& rm -rf /var/lib/apt/lists/*
 COPY --from=go /usr/local/go /usr/local/go
 ENV PATH=/usr/local/go/bin:$PATH

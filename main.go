@@ -96,11 +96,11 @@ func main() {
 	}
 }
 
+// defaultRoot is runc's: $XDG_RUNTIME_DIR/runc for a non-root user (and
+// root in a user namespace, unless $USER is root), else /run/runc.
 func defaultRoot() string {
-	if os.Geteuid() != 0 {
-		if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
-			return filepath.Join(d, "runc")
-		}
+	if libcontainer.HonorXDGRuntimeDir() {
+		return filepath.Join(os.Getenv("XDG_RUNTIME_DIR"), "runc")
 	}
 	return "/run/runc"
 }
@@ -152,16 +152,8 @@ func globalOptions(cmd *cli.Command) (libcontainer.Options, error) {
 		return libcontainer.Options{}, err
 	}
 	opts := libcontainer.Options{Root: root, Systemd: cmd.Bool("systemd-cgroup")}
-	switch r := cmd.String("rootless"); r {
-	case "true":
-		opts.Rootless = true
-	case "false":
-	case "auto":
-		opts.Rootless = os.Geteuid() != 0
-	default:
-		return opts, fmt.Errorf("invalid value %q for --rootless: want true, false or auto", r)
-	}
-	return opts, nil
+	opts.Rootless, err = libcontainer.ParseRootless(cmd.String("rootless"))
+	return opts, err
 }
 
 // containerID returns the first argument, which every container command needs.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -109,9 +110,12 @@ func defaultSpec() *specs.Spec {
 	return spec
 }
 
-// toRootless turns the default spec into the one an unprivileged user can
-// run: a user namespace mapping the caller to root, the host's network, no
-// cgroup resources, and a bind of /sys instead of a sysfs mount.
+// toRootless turns the default spec into runc's rootless template: a
+// user namespace mapping the caller's uid and gid to root, the host's
+// network (a network namespace of its own would have no way out), a
+// read-only rbind of the host's /sys instead of sysfs (which needs a
+// network namespace), no uid= or gid= mount options (they would name ids
+// the namespace does not map), and no cgroup resources.
 func toRootless(spec *specs.Spec, uid, gid int) {
 	var ns []specs.LinuxNamespace
 	for _, n := range spec.Linux.Namespaces {
@@ -124,22 +128,16 @@ func toRootless(spec *specs.Spec, uid, gid int) {
 	spec.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: uint32(gid), Size: 1}}
 	var mounts []specs.Mount
 	for _, m := range spec.Mounts {
-		switch m.Destination {
-		case "/sys":
+		if filepath.Clean(m.Destination) == "/sys" {
 			m = specs.Mount{Destination: "/sys", Type: "none", Source: "/sys", Options: []string{"rbind", "nosuid", "noexec", "nodev", "ro"}}
-		case "/dev/pts":
+		} else {
 			var opts []string
 			for _, o := range m.Options {
-				if o != "gid=5" {
+				if !strings.HasPrefix(o, "uid=") && !strings.HasPrefix(o, "gid=") {
 					opts = append(opts, o)
 				}
 			}
 			m.Options = opts
-		case "/dev/mqueue", "/sys/fs/cgroup":
-			if m.Destination == "/sys/fs/cgroup" {
-				continue
-			}
-			m = specs.Mount{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "noexec", "nodev"}}
 		}
 		mounts = append(mounts, m)
 	}

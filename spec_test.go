@@ -190,6 +190,16 @@ func TestToRootless(t *testing.T) {
 	if !sawSys {
 		t.Error("rootless spec has no /sys mount")
 	}
+	// As runc's template: the cgroup mount stays (the container's own
+	// cgroups, or its runtime's, bound read-only); devpts loses gid=5.
+	if !slices.ContainsFunc(s.Mounts, func(m specs.Mount) bool { return m.Destination == "/sys/fs/cgroup" && m.Type == "cgroup" }) {
+		t.Error("rootless spec lost the /sys/fs/cgroup mount")
+	}
+	for _, m := range s.Mounts {
+		if m.Destination == "/dev/pts" && !slices.Equal(m.Options, []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}) {
+			t.Errorf("/dev/pts options %q", m.Options)
+		}
+	}
 	// The parts that have nothing to do with privilege are kept.
 	if !s.Process.Terminal || !reflect.DeepEqual(s.Process.Args, []string{"sh"}) || !s.Process.NoNewPrivileges {
 		t.Errorf("process changed: %+v", s.Process)

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -20,6 +19,7 @@ const (
 	recGIDMap         = 4
 	recTimensOffsets  = 5
 	recOOMScoreAdj    = 6
+	recSetgroups      = 7 // "deny": written to /proc/self/setgroups before the maps
 	msgUsermapRequest = 100
 	msgUsermapAck     = 101
 	msgChildPid       = 102
@@ -44,6 +44,9 @@ var nsInfo = map[specs.LinuxNamespaceType]struct {
 
 type bootstrap struct {
 	buf []byte
+	// ids says who writes the id maps of a new user namespace (nil: the
+	// runtime itself).
+	ids *idMapPlan
 }
 
 func (b *bootstrap) add(typ uint32, payload []byte) {
@@ -113,6 +116,23 @@ func idMapString(m []specs.LinuxIDMapping) string {
 	return sb.String()
 }
 
+// planUserns decides how the id maps of a new user namespace get written,
+// and asks the C stage to deny setgroups first when the kernel needs that.
+func (b *bootstrap) planUserns(spec *specs.Spec) error {
+	if !hasNewNamespace(spec, specs.UserNamespace) {
+		return nil
+	}
+	p, err := planIDMaps(spec)
+	if err != nil {
+		return err
+	}
+	b.ids = p
+	if p.denySetgroups {
+		b.add(recSetgroups, []byte("deny"))
+	}
+	return nil
+}
+
 // runStage sends the bootstrap to the C stage and answers its requests
 // until it reports the pid of the container's init.
 func runStage(conn io.ReadWriter, b *bootstrap, spec *specs.Spec) (int, error) {
@@ -130,7 +150,11 @@ func runStage(conn io.ReadWriter, b *bootstrap, spec *specs.Spec) (int, error) {
 		case msgChildPid:
 			return int(int32(val)), nil
 		case msgUsermapRequest:
-			if err := writeIDMaps(int(int32(val)), spec); err != nil {
+			ids := b.ids
+			if ids == nil {
+				ids = &idMapPlan{}
+			}
+			if err := ids.write(int(int32(val)), spec); err != nil {
 				return 0, err
 			}
 			var ack [8]byte
@@ -149,15 +173,4 @@ func runStage(conn io.ReadWriter, b *bootstrap, spec *specs.Spec) (int, error) {
 			return 0, fmt.Errorf("unexpected message %d from init's C stage", typ)
 		}
 	}
-}
-
-func writeIDMaps(pid int, spec *specs.Spec) error {
-	base := "/proc/" + strconv.Itoa(pid) + "/"
-	if err := os.WriteFile(base+"uid_map", []byte(idMapString(spec.Linux.UIDMappings)), 0); err != nil {
-		return fmt.Errorf("write uid_map: %w", err)
-	}
-	if err := os.WriteFile(base+"gid_map", []byte(idMapString(spec.Linux.GIDMappings)), 0); err != nil {
-		return fmt.Errorf("write gid_map: %w", err)
-	}
-	return nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/moby/sys/capability"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
 )
 
 // capByName maps "CAP_SYS_ADMIN" style names to the capabilities this
@@ -47,15 +48,7 @@ func newCapSets(pc *specs.LinuxCapabilities) (*capSets, error) {
 		set(capability.EFFECTIVE, pc.Effective)
 		set(capability.PERMITTED, pc.Permitted)
 		set(capability.INHERITABLE, pc.Inheritable)
-		// The kernel refuses an ambient capability that is not both
-		// permitted and inheritable. runc has always run such configs (its
-		// `runc spec` wrote one: ambient without inheritable), leaving
-		// those out.
-		for _, n := range pc.Ambient {
-			if v, ok := known[n]; ok && c.Get(capability.INHERITABLE, v) && c.Get(capability.PERMITTED, v) {
-				c.Set(capability.AMBIENT, v)
-			}
-		}
+		set(capability.AMBIENT, pc.Ambient)
 	}
 	return &capSets{caps: c}, nil
 }
@@ -69,10 +62,24 @@ func (s *capSets) dropBounding() error {
 	return nil
 }
 
-// apply sets effective, permitted, inheritable and ambient.
+// apply sets effective, permitted and inheritable, then raises the
+// ambient ones. An ambient capability needs to be permitted and
+// inheritable: one that cannot be raised is a warning, as in runc (whose
+// own spec template lists ambient capabilities without inheritable ones).
 func (s *capSets) apply() error {
-	if err := s.caps.Apply(capability.CAPS | capability.AMBS); err != nil {
+	if err := s.caps.Apply(capability.CAPS); err != nil {
 		return fmt.Errorf("apply capabilities: %w", err)
+	}
+	if err := capability.ResetAmbient(); err != nil {
+		return fmt.Errorf("clear ambient capabilities: %w", err)
+	}
+	for _, c := range capability.List() {
+		if !s.caps.Get(capability.AMBIENT, c) {
+			continue
+		}
+		if err := capability.SetAmbient(true, c); err != nil {
+			logrus.Warnf("cannot raise ambient capability CAP_%s: %v", strings.ToUpper(c.String()), err)
+		}
 	}
 	return nil
 }

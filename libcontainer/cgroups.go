@@ -91,8 +91,7 @@ var cgDefaultDevices = []cgDefaultDevice{
 // "system.slice:runc:<id>" ("user.slice" for rootless on cgroup v2);
 // annotations org.systemd.property.<Name> become unit properties.
 //
-// Devices: the spec's rules first, then the default rules, then one allow
-// rule ("rwm") for each char/block device of linux.devices.
+// Devices: the spec's rules first, then the default rules (see cgDeviceRules).
 func cgroupConfig(id string, spec *specs.Spec, systemd, rootless bool) (*cgroups.Cgroup, error) {
 	if spec == nil {
 		return nil, errors.New("cgroup configuration: no spec")
@@ -368,6 +367,14 @@ func cgConvertResources(r *specs.LinuxResources, res *cgroups.Resources) error {
 			res.Rdma[dev] = v
 		}
 	}
+	if cgIsUnified() {
+		// memory.swap.max is swap alone: a swap limit below the memory
+		// limit, or without one, cannot be expressed (refused up front,
+		// as runc does, rather than when init is already running).
+		if _, err := cgroups.ConvertMemorySwapToCgroupV2Value(res.MemorySwap, res.Memory); err != nil {
+			return fmt.Errorf("linux.resources.memory: %w", err)
+		}
+	}
 	if len(r.Unified) > 0 {
 		if !cgIsUnified() {
 			return errCgUnifiedOnV1
@@ -391,9 +398,12 @@ func cgThrottle(in []specs.LinuxThrottleDevice) []*cgroups.ThrottleDevice {
 	return out
 }
 
-// cgDeviceRules builds the device cgroup rules: spec rules, defaults, then
-// an allow rule per linux.devices entry. A default rule for a device node
-// that linux.devices also lists (same path) is left out.
+// cgDeviceRules builds the device cgroup rules: the linux.resources.devices
+// rules, then the default ones. As with runc, linux.devices only creates
+// nodes: access to them is what linux.resources.devices allows (container
+// engines add a rule for each device they pass), and a default rule for a
+// node that linux.devices lists again (same path) is left out, so that the
+// spec's rules decide about it.
 func cgDeviceRules(spec *specs.Spec) ([]*devices.Rule, error) {
 	var rules []*devices.Rule
 	var specDevs []specs.LinuxDevice
@@ -409,26 +419,19 @@ func cgDeviceRules(spec *specs.Spec) ([]*devices.Rule, error) {
 			}
 		}
 	}
+	for i, d := range specDevs {
+		switch d.Type {
+		case "c", "u", "b", "p":
+		default:
+			return nil, fmt.Errorf("linux.devices[%d] (%s): invalid device type %q", i, d.Path, d.Type)
+		}
+	}
 	for _, dd := range cgDefaultDevices {
 		if dd.path != "" && slices.ContainsFunc(specDevs, func(d specs.LinuxDevice) bool { return path.Clean(d.Path) == dd.path }) {
 			continue
 		}
 		r := dd.rule
 		rules = append(rules, &r)
-	}
-	for i, d := range specDevs {
-		var t devices.Type
-		switch d.Type {
-		case "c", "u":
-			t = devices.CharDevice
-		case "b":
-			t = devices.BlockDevice
-		case "p":
-			continue // FIFOs are not subject to the device cgroup
-		default:
-			return nil, fmt.Errorf("linux.devices[%d] (%s): invalid device type %q", i, d.Path, d.Type)
-		}
-		rules = append(rules, &devices.Rule{Type: t, Major: d.Major, Minor: d.Minor, Permissions: "rwm", Allow: true})
 	}
 	return rules, nil
 }
@@ -467,13 +470,16 @@ func cgSpecDeviceRule(d specs.LinuxDeviceCgroup) (*devices.Rule, error) {
 
 // newCgroupManager returns the manager for a new container: fs on cgroup v1
 // or hybrid hosts, fs2 on pure cgroup v2 hosts, systemd when asked for.
+//
+// As runc, a malformed configuration (cgroupsPath not "slice:prefix:name"
+// for the systemd driver) is reported before a missing systemd.
 func newCgroupManager(id string, spec *specs.Spec, systemd, rootless bool) (cgroups.Manager, error) {
-	if systemd && !cgSystemdRunning() {
-		return nil, errNoSystemd
-	}
 	c, err := cgroupConfig(id, spec, systemd, rootless)
 	if err != nil {
 		return nil, err
+	}
+	if systemd && !cgSystemdRunning() {
+		return nil, errNoSystemd
 	}
 	if l := spec.Linux; l != nil && l.Resources != nil && l.Resources.Memory != nil &&
 		(l.Resources.Memory.Kernel != nil || l.Resources.Memory.KernelTCP != nil) {
@@ -516,6 +522,61 @@ func loadCgroupManager(id string, spec *specs.Spec, paths map[string]string, sys
 		return nil, fmt.Errorf("cgroup manager: %w", err)
 	}
 	return m, nil
+}
+
+// cgCheckUnused refuses, as runc does, a cgroup for a new container that
+// already holds processes (another container, or anything else: its
+// limits, freezing and killing would be shared) or that is frozen (init
+// would hang in it). Unlike runc, which looks at one v1 hierarchy only,
+// every hierarchy is checked: a missing cgroup costs one failed lstat.
+func cgCheckUnused(m cgroups.Manager) error {
+	seen := make(map[string]bool)
+	pids := make(map[int]bool)
+	for _, p := range m.GetPaths() {
+		if p == "" || seen[p] {
+			continue
+		}
+		seen[p] = true
+		list, err := cgroups.GetAllPids(p)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) || errors.Is(err, unix.ENODEV) {
+				continue
+			}
+			return fmt.Errorf("unable to get cgroup PIDs: %w", err)
+		}
+		for _, pid := range list {
+			pids[pid] = true
+		}
+	}
+	if len(pids) > 0 {
+		return fmt.Errorf("container's cgroup is not empty: %d process(es) found", len(pids))
+	}
+	st, err := m.GetFreezerState()
+	if err != nil {
+		return fmt.Errorf("unable to get cgroup freezer state: %w", err)
+	}
+	if st == cgroups.Frozen {
+		return errors.New("container's cgroup unexpectedly frozen")
+	}
+	return nil
+}
+
+// cgKillAll kills every process of the cgroup at once through cgroup.kill
+// (cgroup v2, or the cgroup2 hierarchy of a hybrid host; Linux 5.14+). It
+// reports false, and no error, where cgroup.kill does not exist: the caller
+// then signals the processes one by one.
+func cgKillAll(m cgroups.Manager) (bool, error) {
+	p := m.Path("")
+	if p == "" {
+		return false, nil
+	}
+	if err := cgroups.WriteFile(p, "cgroup.kill", "1"); err != nil {
+		if errors.Is(err, os.ErrNotExist) || errors.Is(err, unix.ENODEV) {
+			return false, nil
+		}
+		return false, fmt.Errorf("kill cgroup %s: %w", p, err)
+	}
+	return true, nil
 }
 
 // cgPidsDir picks the directory whose tree holds every process of the
@@ -656,7 +717,9 @@ func cgRemoveTree(dir string, deadline time.Time) error {
 //   - "cgroup":     mount -t cgroup -o Data cgroup Dest with Flags; Source
 //     and Data are the controllers of the hierarchy ("cpu,cpuacct",
 //     "name=systemd").
-//   - "cgroup2":    mount -t cgroup2 Source Dest with Flags and Data.
+//   - "cgroup2":    mount -t cgroup2 Source Dest with Flags and Data; if
+//     that fails with EPERM or EBUSY and Fallback is set, a "bind" of
+//     Fallback instead.
 //   - "symlink":    symlink(Source, Dest); Source is a relative target.
 //   - "remount-ro": mount("", Dest, "", Flags, "") -- Flags already holds
 //     MS_REMOUNT|MS_BIND|MS_RDONLY and the flags to keep.
@@ -666,6 +729,9 @@ type cgroupMountOp struct {
 	Dest   string  // path relative to the container root, e.g. "/sys/fs/cgroup/memory"
 	Flags  uintptr // mount flags (MS_NOSUID etc.) to use
 	Data   string
+	// Fallback is the host directory to bind for "cgroup2" when the
+	// kernel refuses the mount.
+	Fallback string `json:",omitempty"`
 }
 
 // cgroupMountPlan describes how to mount the cgroup filesystem of a spec
@@ -679,8 +745,12 @@ type cgroupMountOp struct {
 // read-only remount of dest when "ro" is asked for. As runc, the cgroup2
 // hierarchy of a hybrid host (/sys/fs/cgroup/unified) is not exposed.
 //
-// Pure cgroup v2 hosts: a cgroup2 mount with a cgroup namespace, else a
-// bind mount of the container's cgroup directory.
+// Pure cgroup v2 hosts, as runc: a cgroup2 mount, with or without a cgroup
+// namespace (without one the container sees the hierarchy from its root,
+// read-only by default). Where the kernel refuses that mount (EPERM or
+// EBUSY: a user namespace without a cgroup namespace), a bind mount of
+// Fallback instead: the container's cgroup with a cgroup namespace, the
+// whole hierarchy without.
 func cgroupMountPlan(m cgroups.Manager, dest string, options []string, cgroupns bool) ([]cgroupMountOp, error) {
 	if m == nil {
 		return nil, errors.New("cgroup mount: no cgroup manager")
@@ -691,18 +761,18 @@ func cgroupMountPlan(m cgroups.Manager, dest string, options []string, cgroupns 
 	flags &^= unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT
 
 	if cgIsUnified() {
+		fallback := cgUnifiedRoot
 		if cgroupns {
-			return []cgroupMountOp{{Kind: "cgroup2", Source: "cgroup", Dest: dest, Flags: flags, Data: data}}, nil
-		}
-		src := m.Path("")
-		if src == "" || !cgExists(src) {
-			own, err := cgOwnV2Dir()
-			if err != nil {
-				return nil, err
+			fallback = m.Path("")
+			if fallback == "" || !cgExists(fallback) {
+				own, err := cgOwnV2Dir()
+				if err != nil {
+					return nil, err
+				}
+				fallback = own
 			}
-			src = own
 		}
-		return []cgroupMountOp{{Kind: "bind", Source: src, Dest: dest, Flags: flags}}, nil
+		return []cgroupMountOp{{Kind: "cgroup2", Source: "cgroup", Dest: dest, Flags: flags, Data: data, Fallback: fallback}}, nil
 	}
 
 	own, err := cgroups.ParseCgroupFile("/proc/self/cgroup")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/opencontainers/cgroups"
 	devices "github.com/opencontainers/cgroups/devices/config"
+	"github.com/opencontainers/cgroups/fs2"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -208,10 +210,7 @@ func TestCgroupConfigDeviceOrder(t *testing.T) {
 		"allow c 136:* rwm",
 		"allow c 5:2 rwm",
 		"allow c 10:200 rwm",
-		"allow c 10:229 rwm",
-		"allow c 1:3 rwm",
-		"allow b 8:0 rwm",
-		"allow c 4:64 rwm",
+		// linux.devices entries get no rules of their own (as with runc)
 	}
 	if got := cgRuleStrings(c.Resources.Devices); !reflect.DeepEqual(got, want) {
 		t.Errorf("device rules:\n got %q\nwant %q", got, want)
@@ -439,6 +438,12 @@ func TestNewCgroupManagerSystemdNotRunning(t *testing.T) {
 	if strings.Contains(errNoSystemd.Error(), "\n") {
 		t.Error("error is not one line")
 	}
+	// As runc: a malformed systemd cgroupsPath is reported first.
+	spec = &specs.Spec{Linux: &specs.Linux{CgroupsPath: "bad"}}
+	_, err := newCgroupManager("ctr", spec, true, false)
+	if err == nil || errors.Is(err, errNoSystemd) || !strings.Contains(err.Error(), "slice:prefix:name") {
+		t.Errorf("bad systemd path: got %v", err)
+	}
 }
 
 func TestCgMountFlags(t *testing.T) {
@@ -527,15 +532,18 @@ func TestCgroupMountPlanV2Fake(t *testing.T) {
 		t.Fatal(err)
 	}
 	flags := uintptr(unix.MS_RDONLY | unix.MS_NOSUID)
-	want := []cgroupMountOp{{Kind: "cgroup2", Source: "cgroup", Dest: "/sys/fs/cgroup", Flags: flags, Data: "nsdelegate"}}
+	// Where the kernel refuses the mount, the container's cgroup is bound.
+	want := []cgroupMountOp{{Kind: "cgroup2", Source: "cgroup", Dest: "/sys/fs/cgroup", Flags: flags, Data: "nsdelegate", Fallback: dir}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("cgroupns: got %+v", got)
 	}
+	// Without a cgroup namespace, as runc: cgroup2 too (the hierarchy from
+	// its root), else the whole hierarchy bound.
 	got, err = cgroupMountPlan(m, "/sys/fs/cgroup", []string{"ro", "nosuid"}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = []cgroupMountOp{{Kind: "bind", Source: dir, Dest: "/sys/fs/cgroup", Flags: flags}}
+	want = []cgroupMountOp{{Kind: "cgroup2", Source: "cgroup", Dest: "/sys/fs/cgroup", Flags: flags, Fallback: "/sys/fs/cgroup"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("no cgroupns: got %+v", got)
 	}
@@ -744,7 +752,7 @@ func TestCgroupManagerV1Root(t *testing.T) {
 			}
 			list := strings.Split(cgReadFile(t, m.Path("devices"), "devices.list"), "\n")
 			wantList := []string{"c *:* m", "b *:* m", "c 1:3 rwm", "c 1:8 rwm", "c 1:7 rwm", "c 5:0 rwm",
-				"c 1:5 rwm", "c 1:9 rwm", "c 136:* rwm", "c 5:2 rwm", "c 10:200 rwm", "c 10:229 rwm"}
+				"c 1:5 rwm", "c 1:9 rwm", "c 136:* rwm", "c 5:2 rwm", "c 10:200 rwm"} // not /dev/fuse
 			slices.Sort(list)
 			slices.Sort(wantList)
 			if !reflect.DeepEqual(list, wantList) {
@@ -959,9 +967,15 @@ func cgV2Child(t *testing.T) {
 	}
 	cgCleanupPaths(t, map[string]string{"": dir})
 
+	if err := cgCheckUnused(m); err != nil {
+		t.Fatalf("cgroup that does not exist: %v", err)
+	}
 	child := cgStartSleep(t, nil)
 	if err := m.Apply(child.Process.Pid); err != nil {
 		t.Fatal(err)
+	}
+	if err := cgCheckUnused(m); err == nil || err.Error() != "container's cgroup is not empty: 1 process(es) found" {
+		t.Errorf("cgroup with a process: %v", err)
 	}
 	cfg, _ := m.GetCgroups()
 	if err := m.Set(cfg.Resources); err != nil {
@@ -1000,11 +1014,11 @@ func cgV2Child(t *testing.T) {
 	}
 
 	ops, err := cgroupMountPlan(m, "/sys/fs/cgroup", []string{"ro", "nosuid"}, true)
-	if err != nil || len(ops) != 1 || ops[0].Kind != "cgroup2" {
+	if err != nil || len(ops) != 1 || ops[0].Kind != "cgroup2" || ops[0].Fallback != dir {
 		t.Errorf("plan with cgroupns: %+v %v", ops, err)
 	}
 	ops, err = cgroupMountPlan(m, "/sys/fs/cgroup", []string{"ro", "nosuid"}, false)
-	if err != nil || len(ops) != 1 || ops[0].Kind != "bind" || ops[0].Source != dir {
+	if err != nil || len(ops) != 1 || ops[0].Kind != "cgroup2" || ops[0].Fallback != "/sys/fs/cgroup" {
 		t.Errorf("plan without cgroupns: %+v %v", ops, err)
 	}
 
@@ -1015,11 +1029,428 @@ func cgV2Child(t *testing.T) {
 	if lm.Path("") != dir {
 		t.Errorf("loaded path %q", lm.Path(""))
 	}
+
+	// cgroup.kill takes every process, those of sub-cgroups too.
+	if _, err := os.Stat(filepath.Join(dir, "cgroup.kill")); err == nil {
+		sub := filepath.Join(dir, "sub")
+		if err := os.Mkdir(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		child2 := cgStartSleep(t, nil)
+		if err := cgroups.WriteCgroupProc(sub, child2.Process.Pid); err != nil {
+			t.Fatal(err)
+		}
+		if done, err := cgKillAll(lm); !done || err != nil {
+			t.Fatalf("cgKillAll: %v %v", done, err)
+		}
+		if !cgWaitKilled(t, child) || !cgWaitKilled(t, child2) {
+			t.Error("cgroup.kill did not kill every process")
+		}
+	} else {
+		t.Logf("no cgroup.kill on this kernel: %v", err)
+	}
 	cgKill(child)
+	for i := 0; i < 100 && cgCheckUnused(lm) != nil; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	// An empty, frozen cgroup (cgroup.freeze) is refused too.
+	if err := lm.Freeze(cgroups.Frozen); err != nil {
+		t.Fatal(err)
+	}
+	if got := cgReadFile(t, dir, "cgroup.freeze"); got != "1" {
+		t.Errorf("cgroup.freeze = %s", got)
+	}
+	if err := cgCheckUnused(lm); err == nil || err.Error() != "container's cgroup unexpectedly frozen" {
+		t.Errorf("frozen: %v", err)
+	}
+	if err := lm.Freeze(cgroups.Thawed); err != nil {
+		t.Fatal(err)
+	}
+	if err := cgCheckUnused(lm); err != nil {
+		t.Errorf("thawed: %v", err)
+	}
 	if err := destroyCgroup(lm); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("%s still exists", dir)
+	}
+}
+
+// cgFs2Set converts r as on a pure cgroup v2 host and applies it with the
+// fs2 manager to a fake cgroup directory (the library's TestMode creates the
+// files it writes). files are created first: cgroup.controllers and, e.g.,
+// memory.current. The v2 controllers of this hybrid host are bound to v1,
+// so this is how the v2 files of memory, cpu, cpuset, io and pids are
+// checked here.
+func cgFs2Set(t *testing.T, r *specs.LinuxResources, files map[string]string) (string, error) {
+	t.Helper()
+	cgSetUnified(t, true)
+	old := cgroups.TestMode
+	cgroups.TestMode = true
+	t.Cleanup(func() { cgroups.TestMode = old })
+	dir := t.TempDir()
+	if _, ok := files["cgroup.controllers"]; !ok {
+		files = maps.Clone(files)
+		if files == nil {
+			files = map[string]string{}
+		}
+		files["cgroup.controllers"] = "cpuset cpu io memory hugetlb pids rdma misc\n"
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := cgroupConfig("ctr", &specs.Spec{Linux: &specs.Linux{Resources: r}}, false, false)
+	if err != nil {
+		return dir, err
+	}
+	c.Resources.SkipDevices = true // the eBPF program needs a real cgroup
+	m, err := fs2.NewManager(c, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, m.Set(c.Resources)
+}
+
+// cgDirFiles reads every file of dir but cgroup.controllers.
+func cgDirFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, e := range entries {
+		if e.Name() == "cgroup.controllers" {
+			continue
+		}
+		out[e.Name()] = cgReadFile(t, dir, e.Name())
+	}
+	return out
+}
+
+func TestCgroupV2Files(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		res   *specs.LinuxResources
+		pre   map[string]string // files present before Set
+		want  map[string]string // every file written (pre ones included)
+		error string            // substring of the expected error
+	}{
+		{
+			name: "memory limit, reservation and swap (memory+swap becomes swap alone)",
+			res: &specs.LinuxResources{Memory: &specs.LinuxMemory{
+				Limit: cgPtr(int64(64 << 20)), Reservation: cgPtr(int64(32 << 20)), Swap: cgPtr(int64(96 << 20)),
+				// No v2 files: runc ignores them on cgroup v2 too.
+				Swappiness: cgPtr(uint64(10)), DisableOOMKiller: cgPtr(true),
+			}},
+			want: map[string]string{"memory.max": "67108864", "memory.low": "33554432", "memory.swap.max": "33554432"},
+		},
+		{
+			name: "memory unlimited: swap unlimited too",
+			res:  &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: cgPtr(int64(-1))}},
+			want: map[string]string{"memory.max": "max", "memory.swap.max": "max"},
+		},
+		{
+			name: "swap equal to the limit: no swap",
+			res:  &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: cgPtr(int64(1 << 20)), Swap: cgPtr(int64(1 << 20))}},
+			want: map[string]string{"memory.max": "1048576", "memory.swap.max": "0"},
+		},
+		{
+			name:  "swap below the limit is refused",
+			res:   &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: cgPtr(int64(2 << 20)), Swap: cgPtr(int64(1 << 20))}},
+			error: "memory+swap limit should be >= memory limit",
+		},
+		{
+			name:  "swap without a memory limit is refused",
+			res:   &specs.LinuxResources{Memory: &specs.LinuxMemory{Swap: cgPtr(int64(1 << 20))}},
+			error: "unable to set swap limit without memory limit",
+		},
+		{
+			name: "checkBeforeUpdate refuses a limit below the usage",
+			res: &specs.LinuxResources{Memory: &specs.LinuxMemory{
+				Limit: cgPtr(int64(1 << 20)), CheckBeforeUpdate: cgPtr(true)}},
+			pre:   map[string]string{"memory.current": "2097152\n"},
+			error: "rejecting memory limit 1048576 <= usage 2097152",
+		},
+		{
+			name: "checkBeforeUpdate accepts a limit above the usage",
+			res: &specs.LinuxResources{Memory: &specs.LinuxMemory{
+				Limit: cgPtr(int64(4 << 20)), CheckBeforeUpdate: cgPtr(true)}},
+			pre:  map[string]string{"memory.current": "2097152\n"},
+			want: map[string]string{"memory.current": "2097152", "memory.max": "4194304"},
+		},
+		{
+			name: "without checkBeforeUpdate the usage is not looked at",
+			res:  &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: cgPtr(int64(1 << 20))}},
+			pre:  map[string]string{"memory.current": "2097152\n"},
+			want: map[string]string{"memory.current": "2097152", "memory.max": "1048576"},
+		},
+		{
+			name: "cpu shares become cpu.weight; quota, period, burst, idle, cpuset",
+			res: &specs.LinuxResources{CPU: &specs.LinuxCPU{
+				Shares: cgPtr(uint64(512)), Quota: cgPtr(int64(50000)), Period: cgPtr(uint64(200000)),
+				Burst: cgPtr(uint64(10000)), Idle: cgPtr(int64(0)), Cpus: "0-1", Mems: "0",
+				// Real-time scheduling has no cgroup v2 files: ignored, as by runc.
+				RealtimeRuntime: cgPtr(int64(1000)), RealtimePeriod: cgPtr(uint64(100000)),
+			}},
+			want: map[string]string{
+				"cpu.weight": "59", "cpu.max": "50000 200000", "cpu.max.burst": "10000",
+				"cpu.idle": "0", "cpuset.cpus": "0-1", "cpuset.mems": "0",
+			},
+		},
+		{
+			name: "cpu shares 1024 are the default weight 100; quota alone gets the default period",
+			res:  &specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: cgPtr(uint64(1024)), Quota: cgPtr(int64(25000))}},
+			want: map[string]string{"cpu.weight": "100", "cpu.max": "25000 100000"},
+		},
+		{
+			name: "cpu extremes: shares 2 and 262144, quota -1",
+			res:  &specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: cgPtr(uint64(262144)), Quota: cgPtr(int64(-1)), Period: cgPtr(uint64(50000))}},
+			want: map[string]string{"cpu.weight": "10000", "cpu.max": "max 50000"},
+		},
+		{
+			name: "cpu shares 2",
+			res:  &specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: cgPtr(uint64(2))}},
+			want: map[string]string{"cpu.weight": "1"},
+		},
+		{
+			name: "cpu idle 1",
+			res:  &specs.LinuxResources{CPU: &specs.LinuxCPU{Idle: cgPtr(int64(1))}},
+			want: map[string]string{"cpu.idle": "1"},
+		},
+		{
+			name: "pids limit",
+			res:  &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: cgPtr(int64(42))}},
+			want: map[string]string{"pids.max": "42"},
+		},
+		{
+			name: "pids -1 is max",
+			res:  &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: cgPtr(int64(-1))}},
+			want: map[string]string{"pids.max": "max"},
+		},
+		{
+			name: "pids 0 (as the library maps it for systemd's sake: 1)",
+			res:  &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: cgPtr(int64(0))}},
+			want: map[string]string{"pids.max": "1"},
+		},
+		{
+			name: "blkio weight without BFQ: io.weight, converted",
+			res:  &specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: cgPtr(uint16(500))}},
+			want: map[string]string{"io.weight": "4950"},
+		},
+		{
+			name: "blkio weight 10 and 1000 are io.weight 1 and 10000",
+			res:  &specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: cgPtr(uint16(1000))}},
+			want: map[string]string{"io.weight": "10000"},
+		},
+		{
+			name: "blkio weight with BFQ: io.bfq.weight as is, then the device weights",
+			res: &specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{
+				Weight: cgPtr(uint16(500)),
+				WeightDevice: []specs.LinuxWeightDevice{
+					{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 0}, Weight: cgPtr(uint16(600))},
+				},
+			}},
+			// A kernel with per-device BFQ weights reads "default N".
+			pre: map[string]string{"io.bfq.weight": "default 100\n"},
+			// Both writes go through one open file, over the fake
+			// content: the weight at the start, the device weight
+			// after a re-read.
+			want: map[string]string{"io.bfq.weight": "500ault 100\n8:0 600"},
+		},
+		{
+			name: "read bps throttle",
+			res: &specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{ThrottleReadBpsDevice: []specs.LinuxThrottleDevice{
+				{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 0}, Rate: 1048576}}}},
+			want: map[string]string{"io.max": "8:0 rbps=1048576"},
+		},
+		{
+			name: "write bps throttle",
+			res: &specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{ThrottleWriteBpsDevice: []specs.LinuxThrottleDevice{
+				{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 16}, Rate: 2097152}}}},
+			want: map[string]string{"io.max": "8:16 wbps=2097152"},
+		},
+		{
+			name: "read iops throttle",
+			res: &specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{ThrottleReadIOPSDevice: []specs.LinuxThrottleDevice{
+				{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 0}, Rate: 300}}}},
+			want: map[string]string{"io.max": "8:0 riops=300"},
+		},
+		{
+			name: "write iops throttle",
+			res: &specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{ThrottleWriteIOPSDevice: []specs.LinuxThrottleDevice{
+				{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 0}, Rate: 400}}}},
+			want: map[string]string{"io.max": "8:0 wiops=400"},
+		},
+		{
+			name: "hugetlb: max and, where the kernel has it, rsvd.max",
+			res:  &specs.LinuxResources{HugepageLimits: []specs.LinuxHugepageLimit{{Pagesize: "2MB", Limit: 8 << 20}}},
+			pre:  map[string]string{"hugetlb.2MB.rsvd.max": "max\n"},
+			want: map[string]string{"hugetlb.2MB.max": "8388608", "hugetlb.2MB.rsvd.max": "8388608"},
+		},
+		{
+			name: "rdma",
+			res: &specs.LinuxResources{Rdma: map[string]specs.LinuxRdma{
+				"mlx5_1": {HcaHandles: cgPtr(uint32(3)), HcaObjects: cgPtr(uint32(10000))}}},
+			want: map[string]string{"rdma.max": "mlx5_1 hca_handle=3 hca_object=10000"},
+		},
+		{
+			name: "network classID and priorities: no v2 files (ignored, as by runc)",
+			res: &specs.LinuxResources{Network: &specs.LinuxNetwork{ClassID: cgPtr(uint32(0x100001)),
+				Priorities: []specs.LinuxInterfacePriority{{Name: "lo", Priority: 1}}}},
+			want: map[string]string{},
+		},
+		{
+			name: "unified",
+			res:  &specs.LinuxResources{Unified: map[string]string{"memory.high": "1000000", "cgroup.max.depth": "2"}},
+			want: map[string]string{"memory.high": "1000000", "cgroup.max.depth": "2"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, err := cgFs2Set(t, tc.res, tc.pre)
+			if tc.error != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.error) {
+					t.Fatalf("got error %v, want %q", err, tc.error)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cgDirFiles(t, dir); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("files:\n got %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// cgWaitKilled waits for cmd and reports whether SIGKILL ended it.
+func cgWaitKilled(t *testing.T, cmd *exec.Cmd) bool {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+				return true
+			}
+		}
+		t.Logf("pid %d ended with %v", cmd.Process.Pid, err)
+		return false
+	case <-time.After(5 * time.Second):
+		t.Errorf("pid %d still alive", cmd.Process.Pid)
+		return false
+	}
+}
+
+func TestCgCheckUnusedAndKillV1Root(t *testing.T) {
+	cgRequireRoot(t)
+	if cgroups.IsCgroup2UnifiedMode() {
+		t.Skip("host is pure cgroup v2 (TestCgroupV2Emulated's child covers it)")
+	}
+	id := cgUniqueID("cgtest-unused")
+	spec := &specs.Spec{Linux: &specs.Linux{CgroupsPath: "/" + id}}
+	m, err := newCgroupManager(id, spec, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := cgCopyMap(m.GetPaths())
+	cgCleanupPaths(t, paths)
+	if err := cgCheckUnused(m); err != nil {
+		t.Fatalf("cgroups that do not exist: %v", err)
+	}
+
+	// A process in a single hierarchy (runc would only look at devices).
+	pidsDir := paths["pids"]
+	if pidsDir == "" {
+		t.Skip("no pids hierarchy")
+	}
+	if err := os.MkdirAll(pidsDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	child := cgStartSleep(t, nil)
+	if err := cgroups.WriteCgroupProc(pidsDir, child.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	err = cgCheckUnused(m)
+	if err == nil || err.Error() != "container's cgroup is not empty: 1 process(es) found" {
+		t.Errorf("process in the pids cgroup only: %v", err)
+	}
+	// Everywhere, plus one in a sub-cgroup: still counted once each.
+	if err := m.Apply(child.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	child2 := cgStartSleep(t, nil)
+	sub := filepath.Join(paths["memory"], "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := cgroups.WriteCgroupProc(sub, child2.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	err = cgCheckUnused(m)
+	if err == nil || err.Error() != "container's cgroup is not empty: 2 process(es) found" {
+		t.Errorf("two processes: %v", err)
+	}
+
+	// cgroup.kill of the hybrid cgroup2 hierarchy, where the kernel has it.
+	if paths[""] != "" {
+		if _, err := os.Stat(filepath.Join(paths[""], "cgroup.kill")); err == nil {
+			if err := m.AddPid("", child2.Process.Pid); err != nil { // unified only
+				t.Fatal(err)
+			}
+			done, err := cgKillAll(m)
+			if !done || err != nil {
+				t.Fatalf("cgKillAll: %v %v", done, err)
+			}
+			if !cgWaitKilled(t, child) || !cgWaitKilled(t, child2) {
+				t.Error("cgroup.kill did not kill every process")
+			}
+		} else {
+			t.Logf("no cgroup.kill on this kernel: %v", err)
+		}
+	}
+	cgKill(child)
+	cgKill(child2)
+	// Let the killed processes leave their cgroups.
+	for i := 0; i < 100; i++ {
+		if cgCheckUnused(m) == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := cgCheckUnused(m); err != nil {
+		t.Fatalf("after kill: %v", err)
+	}
+
+	// An empty but frozen cgroup.
+	if err := m.Freeze(cgroups.Frozen); err != nil {
+		t.Fatal(err)
+	}
+	err = cgCheckUnused(m)
+	if err == nil || err.Error() != "container's cgroup unexpectedly frozen" {
+		t.Errorf("frozen: %v", err)
+	}
+	if err := m.Freeze(cgroups.Thawed); err != nil {
+		t.Fatal(err)
+	}
+	if err := cgCheckUnused(m); err != nil {
+		t.Errorf("thawed: %v", err)
+	}
+	// No cgroup.kill (missing directory): the caller falls back.
+	if err := destroyCgroup(m); err != nil {
+		t.Fatal(err)
+	}
+	lm, err := loadCgroupManager(id, spec, paths, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done, err := cgKillAll(lm); done || err != nil {
+		t.Errorf("cgKillAll of removed cgroups: %v %v", done, err)
 	}
 }

@@ -28,10 +28,13 @@ func setupConsole(sockFd int, proc *specs.Process, devConsole bool) error {
 	if err := unix.Sendmsg(sockFd, []byte(name), unix.UnixRights(int(master.Fd())), nil, 0); err != nil {
 		return fmt.Errorf("send pty master to console socket: %w", err)
 	}
-	slave, err := os.OpenFile(slavePath, os.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("open pty slave %s: %w", slavePath, err)
+	// The slave from the master itself: /dev/pts/N is a path the image
+	// or a mount could have made something else.
+	sfd, _, errno := unix.Syscall(unix.SYS_IOCTL, master.Fd(), unix.TIOCGPTPEER, unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC)
+	if errno != 0 {
+		return fmt.Errorf("open pty slave %s: %w", slavePath, errno)
 	}
+	slave := os.NewFile(sfd, slavePath)
 	defer slave.Close()
 	if devConsole {
 		if err := mountConsole(slave); err != nil {
@@ -49,24 +52,50 @@ func setupConsole(sockFd int, proc *specs.Process, devConsole bool) error {
 	return nil
 }
 
-// mountConsole binds the pty slave over /dev/console; the mount point is
-// created without following a symlink, and a symlink put there is refused.
+// mountConsole binds the pty slave over /dev/console. The mount point is
+// created without following a symlink, and a symlink found there (which
+// would make the bind land wherever it points) is refused; the mount itself
+// goes by descriptors only.
 func mountConsole(slave *os.File) error {
 	dev, err := os.OpenFile("/dev", unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open /dev: %w", err)
 	}
 	defer dev.Close()
-	fd, err := unix.Openat(int(dev.Fd()), "console", unix.O_CREAT|unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	fd, err := unix.Openat(int(dev.Fd()), "console", unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err == unix.ENOENT {
+		var c int
+		if c, err = unix.Openat(int(dev.Fd()), "console", unix.O_CREAT|unix.O_EXCL|unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600); err == nil {
+			unix.Close(c)
+			fd, err = unix.Openat(int(dev.Fd()), "console", unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("create /dev/console: %w", err)
 	}
 	target := os.NewFile(uintptr(fd), "/dev/console")
 	defer target.Close()
-	if err := unix.Mount(procFd(slave), procFd(target), "", unix.MS_BIND, ""); err != nil {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("stat /dev/console: %w", err)
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFLNK || st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		return fmt.Errorf("/dev/console in the container's root is a %s, not a file or device to mount the console on", fileKind(st.Mode))
+	}
+	if err := bindOnto(slave, target, false); err != nil {
 		return fmt.Errorf("bind mount /dev/console: %w", err)
 	}
 	return nil
+}
+
+func fileKind(mode uint32) string {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFLNK:
+		return "symlink"
+	case unix.S_IFDIR:
+		return "directory"
+	}
+	return "file"
 }
 
 // recvConsole receives a pty master sent as setupConsole sends it.

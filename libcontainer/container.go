@@ -236,8 +236,7 @@ func openExecFifo(path string, pid int) error {
 				if err := os.Remove(path); err != nil {
 					return err
 				}
-				waitWriterGone(fd)
-				return nil
+				return waitWriterGone(fd)
 			}
 		}
 		if fds[1].Revents != 0 || fds[0].Revents&(unix.POLLHUP|unix.POLLERR) != 0 {
@@ -248,22 +247,32 @@ func openExecFifo(path string, pid int) error {
 
 // waitWriterGone waits for the end of file on the exec fifo: init holds
 // its write end until it execs the user's process (or dies), after its
-// startContainer hooks.
-func waitWriterGone(fd int) {
+// startContainer hooks. Whatever init writes before that is why the
+// process could not be started.
+func waitWriterGone(fd int) error {
 	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-	var b [16]byte
+	var msg []byte
+	b := make([]byte, 4096)
 	for {
-		n, err := unix.Read(fd, b[:])
+		n, err := unix.Read(fd, b)
+		if n > 0 {
+			msg = append(msg, b[:n]...)
+			continue
+		}
 		if n == 0 && err == nil {
-			return
+			break
 		}
 		if err != nil && err != unix.EAGAIN && err != unix.EINTR {
-			return
+			break
 		}
 		if _, err := unix.Poll(fds, -1); err != nil && err != unix.EINTR {
-			return
+			break
 		}
 	}
+	if len(msg) > 0 {
+		return fmt.Errorf("container process failed to start: %s", msg)
+	}
+	return nil
 }
 
 // Signal sends sig to the container's init, or with all to every process
@@ -310,7 +319,12 @@ func (c *Container) signalAll(sig unix.Signal) error {
 	if err != nil {
 		return err
 	}
-	pids, err := cgroupPids(m)
+	if sig == unix.SIGKILL {
+		if done, err := cgKillAll(m); done || err != nil {
+			return err
+		}
+	}
+	pids, err := c.containerPids(m)
 	if err != nil {
 		return err
 	}
@@ -369,7 +383,7 @@ func (c *Container) Processes() ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	return cgroupPids(m)
+	return c.containerPids(m)
 }
 
 // Destroy removes a container: with force a live one is killed first. The

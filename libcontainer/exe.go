@@ -14,6 +14,9 @@ import (
 // copied: two system calls, whatever the binary's size.
 func sealedSelf() (*os.File, error) {
 	fd, err := unix.OpenTree(unix.AT_FDCWD, "/proc/self/exe", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
+	if err == unix.EPERM {
+		return unprivilegedSelf() // rootless: see there
+	}
 	if err != nil {
 		return nil, fmt.Errorf("clone a mount of the runtime binary: %w", err)
 	}

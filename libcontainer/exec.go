@@ -57,6 +57,9 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 	if err := validateProcessSched(proc); err != nil {
 		return -1, err
 	}
+	if err := validateProcessLSM(proc); err != nil {
+		return -1, err
+	}
 
 	var sigc chan os.Signal
 	if !eo.Detach {
@@ -102,6 +105,9 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 	}
 	l.child.Close()
 	pid, err := runStage(l.sock, boot, &spec)
+	if err != nil {
+		l.cmd.Process.Kill() // it may be waiting for an answer
+	}
 	if werr := l.cmd.Wait(); err == nil && werr != nil {
 		err = fmt.Errorf("init's C stage: %w", werr)
 	}
@@ -125,13 +131,13 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 		if err := joinSubCgroups(m.GetPaths(), eo.SubCgroups, pid); err != nil {
 			return fail(err)
 		}
-	} else if err := m.Apply(pid); err != nil {
+	} else if err := applyCgroup(m, pid, &spec); err != nil {
 		return fail(fmt.Errorf("join the container's cgroup: %w", err))
 	}
 	if err := sendJSON(l.sock, cfg); err != nil {
 		return fail(err)
 	}
-	if err := parentSync(l.sock, nil); err != nil {
+	if err := parentSync(l.sock, nil, seccompAgent(c.state, specs.ContainerState(c.Status()), pid)); err != nil {
 		return fail(err)
 	}
 	var tty *ttyProxy

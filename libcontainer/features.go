@@ -34,12 +34,15 @@ func Features() *features.Features {
 				Actions:   seccompActionNames(),
 				Operators: seccompOperatorNames(),
 				Archs:     seccompArchNames(),
+				// Known to this binary; supported by the running kernel.
+				KnownFlags:     sortedKeys(seccompFlags),
+				SupportedFlags: seccompSupportedFlags(),
 			},
-			// Profiles and labels are not applied (yet): say so.
-			Apparmor:        &features.Apparmor{Enabled: &f},
-			Selinux:         &features.Selinux{Enabled: &f},
+			// Applied where the module is loaded (lsm.go).
+			Apparmor:        &features.Apparmor{Enabled: &t},
+			Selinux:         &features.Selinux{Enabled: &t},
 			IntelRdt:        &features.IntelRdt{Enabled: &f},
-			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &f}},
+			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &t}},
 			NetDevices:      &features.NetDevices{Enabled: &f},
 		},
 		Annotations: map[string]string{
@@ -63,6 +66,7 @@ func mountOptionNames() []string {
 	out := sortedKeys(mountFlagNames)
 	out = append(out, sortedKeys(propagationNames)...)
 	out = append(out, sortedKeys(recAttrNames)...)
+	out = append(out, "idmap", "ridmap") // bind mounts only: see idmap.go
 	sort.Strings(out)
 	return out
 }

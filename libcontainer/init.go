@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -23,6 +24,9 @@ func init() {
 	}
 }
 
+// errParentGone: the parent closed the socket instead of answering.
+var errParentGone = errors.New("parent gone")
+
 // Init is the Go side of `runc init`, in the container's namespaces after
 // the C stage. It never returns: it execs the user's process or exits.
 func Init() {
@@ -39,6 +43,10 @@ func Init() {
 	dec := json.NewDecoder(sock)
 	enc := json.NewEncoder(sock)
 	if err := containerInit(sock, dec, enc); err != nil {
+		if err == errParentGone {
+			// The parent gave up (and says why): nothing to add.
+			os.Exit(1)
+		}
 		if enc.Encode(syncMsg{Type: syncError, Message: err.Error()}) != nil {
 			// The parent has gone (or was told we are done): stderr is all we have.
 			fmt.Fprintf(os.Stderr, "runc init: %v\n", err)
@@ -53,6 +61,7 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	if err := dec.Decode(&cfg); err != nil {
 		return fmt.Errorf("read init config: %w", err)
 	}
+	cfg.sock = sock
 	spec := cfg.Spec
 	proc := spec.Process
 	if cfg.Exec {
@@ -87,6 +96,9 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		}
 		var msg syncMsg
 		if err := dec.Decode(&msg); err != nil {
+			if errors.Is(err, io.EOF) {
+				return errParentGone
+			}
 			return fmt.Errorf("wait for parent: %w", err)
 		}
 		if msg.Type != syncContinue {
@@ -136,6 +148,11 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		}
 	}
 
+	reopenFifo, closeReopener, err := fdReopener(cfg.FifoFd)
+	if err != nil {
+		return err
+	}
+	defer closeReopener()
 	path, env, err := prepareProcess(&cfg)
 	if err != nil {
 		return err
@@ -143,7 +160,8 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 
 	// All done: closing the socket tells the parent so. Then wait for start.
 	sock.Close()
-	fifo, err := os.OpenFile("/proc/self/fd/"+strconv.Itoa(cfg.FifoFd), os.O_WRONLY|unix.O_CLOEXEC, 0)
+	// Not by /proc/self/fd/N: the container's /proc could lead elsewhere.
+	fifo, err := reopenFifo(unix.O_WRONLY)
 	if err != nil {
 		return fmt.Errorf("open exec fifo: %w", err)
 	}
@@ -151,17 +169,32 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		return fmt.Errorf("write exec fifo: %w", err)
 	}
 	// The write end stays open (close-on-exec): `start` reads its EOF as
-	// "the process has been executed" (or init died).
+	// "the process has been executed", or what is written after the "0" as
+	// the reason it was not.
 	unix.Close(cfg.FifoFd)
+	if err := startProcess(&cfg, path, env); err != nil {
+		fifo.Write([]byte(err.Error()))
+		return err
+	}
+	panic("unreachable")
+}
+
+// startProcess runs the startContainer hooks and execs the user's process;
+// it returns only on failure.
+func startProcess(cfg *initConfig, path string, env []string) error {
 	if cfg.HookState != nil {
 		// Started: as the user's process, in its root, just before execve.
 		hs := *cfg.HookState
 		hs.Status = specs.StateCreated
-		if err := runHooks(spec, hookStartContainer, &hs, ""); err != nil {
+		if err := runHooks(cfg.Spec, hookStartContainer, &hs, ""); err != nil {
 			return err
 		}
 	}
-	return execUser(path, proc.Args, env)
+	args := cfg.Spec.Process.Args
+	if err := unix.Exec(path, args, env); err != nil {
+		return fmt.Errorf("exec %s: %w", args[0], err)
+	}
+	return nil
 }
 
 // execUser replaces init with the user's process.
@@ -196,12 +229,15 @@ func prepareProcess(cfg *initConfig) (string, []string, error) {
 	if err := applyProcessSched(proc); err != nil {
 		return "", nil, err
 	}
+	if err := applyLSM(proc); err != nil {
+		return "", nil, err
+	}
 	// Loading a filter needs CAP_SYS_ADMIN unless no_new_privs is set: in
 	// that case it comes before the capabilities are dropped, otherwise as
 	// late as possible, so it constrains as little of our own set-up.
 	sc := cfg.Spec.Linux.Seccomp
 	if sc != nil && !proc.NoNewPrivileges {
-		if err := loadSeccomp(sc); err != nil {
+		if err := loadSeccomp(sc, cfg.sock); err != nil {
 			return "", nil, err
 		}
 	}
@@ -230,7 +266,7 @@ func prepareProcess(cfg *initConfig) (string, []string, error) {
 	}
 	unix.Umask(umask)
 	if sc != nil && proc.NoNewPrivileges {
-		if err := loadSeccomp(sc); err != nil {
+		if err := loadSeccomp(sc, cfg.sock); err != nil {
 			return "", nil, err
 		}
 	}
@@ -317,8 +353,15 @@ func setupUser(proc *specs.Process) error {
 	for i, g := range u.AdditionalGids {
 		groups[i] = int(g)
 	}
-	if err := syscall.Setgroups(groups); err != nil {
-		return fmt.Errorf("setgroups %v: %w", groups, err)
+	// A user namespace whose gid map was written without privilege has
+	// setgroups(2) denied: the groups stay as they are, and asking for
+	// additional ones is an error.
+	if !setgroupsDenied() {
+		if err := syscall.Setgroups(groups); err != nil {
+			return fmt.Errorf("setgroups %v: %w", groups, err)
+		}
+	} else if len(groups) > 0 {
+		return fmt.Errorf("cannot set additionalGids %v: setgroups is denied in this user namespace (a gid map written without privilege; map more gids with newgidmap to allow it)", groups)
 	}
 	if err := syscall.Setresgid(int(u.GID), int(u.GID), int(u.GID)); err != nil {
 		return fmt.Errorf("setgid %d: %w", u.GID, err)
@@ -353,8 +396,13 @@ func withHome(env []string, uid uint32) []string {
 }
 
 // closeExtraFds marks every descriptor from first on close-on-exec, so no
-// runtime descriptor reaches the container.
+// runtime descriptor reaches the container. close_range(2) does it without
+// listing /proc/self/fd, which is the container's /proc by now.
 func closeExtraFds(first int) error {
+	const closeRangeCloexec = 1 << 2 // CLOSE_RANGE_CLOEXEC, Linux 5.11
+	if unix.CloseRange(uint(first), ^uint(0), closeRangeCloexec) == nil {
+		return nil
+	}
 	d, err := os.Open("/proc/self/fd")
 	if err != nil {
 		return fmt.Errorf("list open fds: %w", err)

@@ -54,10 +54,17 @@ type initConfig struct {
 	FifoFd       int                     `json:"fifo_fd"`
 	ConsoleFd    int                     `json:"console_fd,omitempty"`
 	CgroupMounts map[int][]cgroupMountOp `json:"cgroup_mounts,omitempty"`
-	HostDevices  bool                    `json:"host_devices,omitempty"`
+	// HostDevices: the container is in a user namespace, where device
+	// nodes are bind-mounted from the host (mknod is refused) and mounts
+	// inherited from the host have locked flags.
+	HostDevices bool `json:"host_devices,omitempty"`
+	// IDMapFds: mount index -> fd of the detached id-mapped mount the
+	// runtime prepared for that entry.
+	IDMapFds map[int]int `json:"idmap_fds,omitempty"`
 	// HookState is what createContainer and startContainer hooks, run by
 	// init, get on stdin (with init's pid as the host sees it).
 	HookState *specs.State `json:"hook_state,omitempty"`
+	sock      *os.File     // init's end of the init socket (in init)
 }
 
 // syncMsg is a message between the parent and the Go side of init.
@@ -78,6 +85,11 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	spec := co.Spec
 	if err := validateSpec(spec); err != nil {
 		return nil, err
+	}
+	if os.Geteuid() != 0 {
+		if err := validateRootlessEUID(spec); err != nil {
+			return nil, err
+		}
 	}
 	if spec.Process.Terminal && co.ConsoleSocket == "" && co.consoleConn == nil {
 		return nil, errors.New("cannot allocate tty if runc will detach without setting console socket")
@@ -105,6 +117,12 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 
 	dir, err := newStateDir(opts.Root, co.ID)
 	if err != nil {
+		return nil, err
+	}
+	// Before anything could kill or remove what is in that cgroup.
+	if err := cgCheckUnused(m); err != nil {
+		dir.remove()
+		dir.close()
 		return nil, err
 	}
 	if co.ListenFDs > 0 {
@@ -148,7 +166,9 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		return c, err
 	}
 	if uid, gid := hostRootIDs(spec); uid != 0 || gid != 0 {
-		if err := os.Chown(fifoPath, uid, gid); err != nil {
+		// Without privilege the chown may be refused (root mapped to a
+		// subordinate id): the fifo is writable by all anyway.
+		if err := os.Chown(fifoPath, uid, gid); err != nil && os.Geteuid() == 0 {
 			return c, fmt.Errorf("chown exec fifo: %w", err)
 		}
 	}
@@ -185,8 +205,22 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		}
 		cfg.ConsoleFd = nextFd(conn)
 	}
+	idmapped, err := prepareIDMapMounts(spec, co.Bundle)
+	if err != nil {
+		return c, err
+	}
+	for i, f := range idmapped {
+		defer f.Close()
+		if cfg.IDMapFds == nil {
+			cfg.IDMapFds = map[int]int{}
+		}
+		cfg.IDMapFds[i] = nextFd(f)
+	}
 	boot, err := namespaceBootstrap(spec)
 	if err != nil {
+		return c, err
+	}
+	if err := boot.planUserns(spec); err != nil {
 		return c, err
 	}
 	if err := cmd.Start(); err != nil {
@@ -204,14 +238,19 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	// then the C stage must be in the container's cgroup before it unshares.
 	// Otherwise init joins it while its Go runtime starts, off the critical
 	// path (it cannot run anything before it is told to go on).
-	early := hasNewNamespace(spec, specs.CgroupNamespace)
+	// Rootless, it is done early too: the cgroup mounts are planned from
+	// the cgroups that could be joined.
+	early := hasNewNamespace(spec, specs.CgroupNamespace) || opts.Rootless
 	if early {
-		if err := m.Apply(cmd.Process.Pid); err != nil {
+		if err := applyCgroup(m, cmd.Process.Pid, spec); err != nil {
 			return c, fmt.Errorf("apply cgroup: %w", err)
 		}
 	}
 	initPid, err = runStage(parentSock, boot, spec)
 	stageDone = true
+	if err != nil {
+		cmd.Process.Kill() // it may be waiting for an answer (its id maps)
+	}
 	if werr := cmd.Wait(); err == nil && werr != nil {
 		err = fmt.Errorf("init's C stage: %w", werr)
 	}
@@ -231,7 +270,11 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 			os.MkdirAll(p, 0o755)
 		}
 	}
-	if cfg.CgroupMounts, err = cgroupMountsFor(m, spec); err != nil {
+	planm := m
+	if opts.Rootless {
+		planm = joinedCgroups{m}
+	}
+	if cfg.CgroupMounts, err = cgroupMountsFor(planm, spec); err != nil {
 		return c, err
 	}
 	cfg.HostDevices = hasNamespace(spec, specs.UserNamespace)
@@ -245,11 +288,14 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		// Joining a v1 cgroup waits for an RCU grace period (milliseconds):
 		// let init set up its mounts meanwhile. It cannot run anything of
 		// the container's before it is told to go on, after this.
-		if err := m.Apply(initPid); err != nil {
+		if err := applyCgroup(m, initPid, spec); err != nil {
 			return c, fmt.Errorf("apply cgroup: %w", err)
 		}
 	}
 	st.CgroupPaths = maps.Clone(m.GetPaths())
+	if opts.Rootless {
+		pruneMissingCgroups(st.CgroupPaths)
+	}
 	cgcfg, err := m.GetCgroups()
 	if err != nil {
 		return c, err
@@ -265,7 +311,7 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		}
 		return runHooks(spec, hookCreateRuntime, hs, hookDir(st))
 	}
-	if err := parentSync(parentSock, onReady); err != nil {
+	if err := parentSync(parentSock, onReady, seccompAgent(st, specs.StateCreating, initPid)); err != nil {
 		return c, err
 	}
 	if err := dir.save(st); err != nil {
@@ -343,9 +389,12 @@ func (l *initCmd) close() {
 
 // parentSync drives init from its "ready" (mounts done, before pivot_root)
 // to the close of the socket (everything done, init blocked on the fifo).
-// onReady applies the resources and runs the runtime's hooks.
-func parentSync(sock *os.File, onReady func() error) error {
-	dec := json.NewDecoder(sock)
+// onReady applies the resources and runs the runtime's hooks; seccompAgent
+// takes the listener of a filter with SCMP_ACT_NOTIFY rules.
+func parentSync(sock *os.File, onReady func() error, seccompAgent func(*os.File) error) error {
+	r := newSyncReader(sock)
+	defer r.close()
+	dec := json.NewDecoder(r)
 	for {
 		var msg syncMsg
 		if err := dec.Decode(&msg); err != nil {
@@ -366,6 +415,10 @@ func parentSync(sock *os.File, onReady func() error) error {
 			}
 			if err := json.NewEncoder(sock).Encode(syncMsg{Type: syncContinue}); err != nil {
 				return fmt.Errorf("write to init: %w", err)
+			}
+		case syncSeccompFd:
+			if err := handleSeccompFd(r, seccompAgent); err != nil {
+				return err
 			}
 		default:
 			return fmt.Errorf("unexpected message %q from init", msg.Type)

@@ -23,9 +23,16 @@ type mountOpts struct {
 	recSet    uint64    // MOUNT_ATTR_* set recursively (rro, rnosuid, ...)
 	recClear  uint64
 	recAtime  bool // an r*atime option was given (MOUNT_ATTR_RELATIME is 0)
+	atime     bool // an atime option (noatime, relatime, strictatime...) was given
 	data      []string
 	bind      bool
+	idmap     bool // idmap: an id-mapped mount (the top mount of an rbind)
+	ridmap    bool // ridmap: every mount of an rbind tree id-mapped
 }
+
+// atimeFlags are the mount flags of the atime setting, which the kernel
+// treats as one (and locks as one in a user namespace).
+const atimeFlags = unix.MS_NOATIME | unix.MS_NODIRATIME | unix.MS_RELATIME | unix.MS_STRICTATIME
 
 var mountFlagNames = map[string]struct {
 	clear bool
@@ -83,6 +90,9 @@ func parseMountOptions(opts []string) mountOpts {
 			if f.flag&unix.MS_BIND != 0 {
 				o.bind = true
 			}
+			if f.flag&atimeFlags != 0 {
+				o.atime = true
+			}
 		} else if p, ok := propagationNames[opt]; ok {
 			o.propagate = append(o.propagate, p)
 		} else if a, ok := recAttrNames[opt]; ok {
@@ -94,8 +104,12 @@ func parseMountOptions(opts []string) mountOpts {
 			if opt == "rnoatime" || opt == "rrelatime" || opt == "rstrictatime" {
 				o.recAtime = true
 			}
-		} else if opt == "tmpcopyup" || opt == "idmap" || opt == "ridmap" {
-			// Extensions handled elsewhere (or not at all yet).
+		} else if opt == "idmap" {
+			o.idmap = true
+		} else if opt == "ridmap" {
+			o.ridmap = true
+		} else if opt == "tmpcopyup" {
+			// An extension handled elsewhere (or not at all yet).
 		} else {
 			o.data = append(o.data, opt)
 		}
@@ -151,7 +165,15 @@ func setupRootfs(cfg *initConfig, beforePivot func() error) error {
 			}
 			continue
 		}
-		if err := mountEntry(root, m, cfg.Bundle); err != nil {
+		mc := mountCtx{bundle: cfg.Bundle, userns: cfg.HostDevices}
+		if fd, ok := cfg.IDMapFds[i]; ok {
+			mc.idmapped = os.NewFile(uintptr(fd), "idmapped:"+m.Destination)
+		}
+		err := mountEntry(root, withMountLabel(m, spec.Linux.MountLabel), mc)
+		if mc.idmapped != nil {
+			mc.idmapped.Close()
+		}
+		if err != nil {
 			return err
 		}
 		if filepath.Clean(m.Destination) == "/dev" {
@@ -239,8 +261,19 @@ func pivotRoot(rootfs string) error {
 	return nil
 }
 
+// mountCtx is what mountEntry needs to know besides the entry itself.
+type mountCtx struct {
+	bundle string
+	// userns: the container has a user namespace, where the kernel locks
+	// the flags of the mounts it inherited and refuses some filesystems.
+	userns bool
+	// idmapped is the detached id-mapped mount prepared for this entry
+	// by the runtime, if it is one.
+	idmapped *os.File
+}
+
 // mountEntry performs one entry of config.json's mounts.
-func mountEntry(root *os.File, m specs.Mount, bundle string) error {
+func mountEntry(root *os.File, m specs.Mount, mc mountCtx) error {
 	o := parseMountOptions(m.Options)
 	dest := m.Destination
 	if !filepath.IsAbs(dest) {
@@ -252,10 +285,12 @@ func mountEntry(root *os.File, m specs.Mount, bundle string) error {
 	}
 	var src *os.File
 	srcIsDir := true
-	if isBind {
+	if mc.idmapped != nil {
+		src = mc.idmapped
+	} else if isBind {
 		source := m.Source
 		if !filepath.IsAbs(source) {
-			source = filepath.Join(bundle, source)
+			source = filepath.Join(mc.bundle, source)
 		}
 		var err error
 		src, err = os.OpenFile(source, unix.O_PATH|unix.O_CLOEXEC, 0)
@@ -263,6 +298,8 @@ func mountEntry(root *os.File, m specs.Mount, bundle string) error {
 			return fmt.Errorf("mount %s: open source: %w", m.Destination, err)
 		}
 		defer src.Close()
+	}
+	if src != nil {
 		fi, err := src.Stat()
 		if err != nil {
 			return fmt.Errorf("mount %s: stat source: %w", m.Destination, err)
@@ -271,13 +308,26 @@ func mountEntry(root *os.File, m specs.Mount, bundle string) error {
 	}
 	target, err := ensureTarget(root, dest, srcIsDir)
 	if err != nil {
-		return fmt.Errorf("mount %s: %w", m.Destination, err)
+		hint := ""
+		if mc.userns && (errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM)) {
+			hint = " (in a user namespace the container's root is an unprivileged host user: create it in the rootfs beforehand)"
+		}
+		return fmt.Errorf("mount %s: %w%s", m.Destination, err, hint)
 	}
 	defer target.Close()
+	if err := checkProcDest(root, target, m, src); err != nil {
+		return err
+	}
 	tpath := procFd(target)
 
 	if isBind {
-		if err := unix.Mount(procFd(src), tpath, "", o.flags&(unix.MS_BIND|unix.MS_REC), ""); err != nil {
+		if mc.idmapped != nil {
+			// Prepared on the host; moving it in makes it the bind mount.
+			if err := unix.MoveMount(int(src.Fd()), "", int(target.Fd()), "",
+				unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH); err != nil {
+				return fmt.Errorf("move idmapped mount of %s on %s: %w", m.Source, m.Destination, err)
+			}
+		} else if err := unix.Mount(procFd(src), tpath, "", o.flags&(unix.MS_BIND|unix.MS_REC), ""); err != nil {
 			return fmt.Errorf("bind mount %s on %s: %w", m.Source, m.Destination, err)
 		}
 		// The bind is a new mount on the handle's path: reopen to act on it.
@@ -286,13 +336,10 @@ func mountEntry(root *os.File, m specs.Mount, bundle string) error {
 			return fmt.Errorf("mount %s: reopen: %w", m.Destination, err)
 		}
 		tpath = procFd(target)
-		if rest := o.flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT); rest != 0 {
-			// Flags the kernel locks on the source must be kept on remount.
-			var st unix.Statfs_t
-			if err := unix.Statfs(tpath, &st); err == nil {
-				rest |= uintptr(st.Flags) & (unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC) &^ o.clear
-			}
-			if err := unix.Mount("", tpath, "", unix.MS_BIND|unix.MS_REMOUNT|rest, ""); err != nil {
+		// A flag cleared explicitly ("rw" on a read-only source) needs the
+		// remount as much as one set, as in runc.
+		if rest := o.flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT); rest != 0 || o.clear != 0 {
+			if err := remountBind(tpath, rest, o.clear, o.atime); err != nil {
 				return fmt.Errorf("remount %s with %v: %w", m.Destination, m.Options, err)
 			}
 		}
@@ -302,7 +349,14 @@ func mountEntry(root *os.File, m specs.Mount, bundle string) error {
 			source = m.Type
 		}
 		if err := unix.Mount(source, tpath, m.Type, o.flags, strings.Join(o.data, ",")); err != nil {
-			return fmt.Errorf("mount %s (type %s) on %s: %w", source, m.Type, m.Destination, err)
+			if m.Type == "sysfs" && mc.userns && errors.Is(err, unix.EPERM) {
+				// sysfs can only be mounted by the owner of the network
+				// namespace: without a network namespace of the
+				// container's own, the host's /sys is bound read-only.
+				target.Close()
+				return mountEntry(root, sysfsBind(m), mc)
+			}
+			return fmt.Errorf("mount %s (type %s) on %s: %w%s", source, m.Type, m.Destination, err, mountHint(err, m, o, mc.userns))
 		}
 		target.Close()
 		if target, err = pathrs.OpenatInRoot(root, dest); err != nil {
@@ -326,6 +380,106 @@ func mountEntry(root *os.File, m specs.Mount, bundle string) error {
 		}
 	}
 	return nil
+}
+
+// sysfsBind turns a sysfs mount into a recursive bind of the host's /sys
+// with the same flags, read-only all the way down when "ro" was asked for.
+func sysfsBind(m specs.Mount) specs.Mount {
+	opts := []string{"rbind"}
+	for _, opt := range m.Options {
+		if _, ok := mountFlagNames[opt]; ok {
+			opts = append(opts, opt)
+		}
+		if opt == "ro" {
+			opts = append(opts, "rro")
+		}
+	}
+	return specs.Mount{Destination: m.Destination, Type: "bind", Source: "/sys", Options: opts}
+}
+
+// mountHint explains the mount failures that a user namespace causes.
+func mountHint(err error, m specs.Mount, o mountOpts, userns bool) string {
+	if !userns {
+		return ""
+	}
+	switch {
+	case errors.Is(err, unix.EPERM):
+		return fmt.Sprintf(" (in a user namespace: filesystem type %s cannot be mounted there, or it needs a namespace that the container's user namespace owns)", m.Type)
+	case errors.Is(err, unix.EINVAL):
+		for _, d := range o.data {
+			if strings.HasPrefix(d, "uid=") || strings.HasPrefix(d, "gid=") {
+				return fmt.Sprintf(" (in a user namespace, option %s must name an id that the namespace maps)", d)
+			}
+		}
+	}
+	return ""
+}
+
+// remountBind sets the per-mount flags (MS_RDONLY, MS_NOSUID, ...) of the
+// bind mount at path. nosuid, nodev and noexec of the mount are kept unless
+// cleared explicitly (clear). In a user namespace the kernel locks the
+// flags that a mount had when the namespace's mount table was copied: when
+// the remount is refused, it is retried keeping the read-only flag and
+// (unless an atime option was given) the atime setting too; clearing a
+// locked flag explicitly is an error that says which.
+func remountBind(path string, flags, clear uintptr, atimeGiven bool) error {
+	var st unix.Statfs_t
+	var cur uintptr
+	if err := unix.Statfs(path, &st); err == nil {
+		cur = uintptr(st.Flags)
+	}
+	flags |= cur & (unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC) &^ clear
+	err := unix.Mount("", path, "", unix.MS_BIND|unix.MS_REMOUNT|flags, "")
+	if !errors.Is(err, unix.EPERM) {
+		return err
+	}
+	locked := cur & unix.MS_RDONLY
+	if !atimeGiven {
+		if a := cur & (unix.MS_NOATIME | unix.MS_NODIRATIME | unix.MS_RELATIME); a != 0 {
+			locked |= a
+		} else {
+			locked |= unix.MS_STRICTATIME
+		}
+	}
+	if c := (cur & (unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)) & clear; c != 0 {
+		return fmt.Errorf("%w (the source mount is %s, which the kernel locks in a user namespace: remove %s from the options)",
+			err, flagNames(c, false), flagNames(c, true))
+	}
+	if locked&^flags == 0 {
+		return fmt.Errorf("%w (the source mount is %s; in a user namespace its flags are locked)", err, flagNames(cur, false))
+	}
+	if err := unix.Mount("", path, "", unix.MS_BIND|unix.MS_REMOUNT|flags|locked, ""); err != nil {
+		return fmt.Errorf("%w (also with the source's locked flags %s kept)", err, flagNames(locked, false))
+	}
+	return nil
+}
+
+// flagNames names mount flags as options: "ro,nosuid", or with clear the
+// options that would remove them: "rw,suid".
+func flagNames(f uintptr, clear bool) string {
+	names := []struct {
+		flag     uintptr
+		set, clr string
+	}{
+		{unix.MS_RDONLY, "ro", "rw"}, {unix.MS_NOSUID, "nosuid", "suid"},
+		{unix.MS_NODEV, "nodev", "dev"}, {unix.MS_NOEXEC, "noexec", "exec"},
+		{unix.MS_NOATIME, "noatime", "atime"}, {unix.MS_NODIRATIME, "nodiratime", "diratime"},
+		{unix.MS_RELATIME, "relatime", "norelatime"}, {unix.MS_STRICTATIME, "strictatime", "nostrictatime"},
+	}
+	var out []string
+	for _, n := range names {
+		if f&n.flag != 0 {
+			if clear {
+				out = append(out, n.clr)
+			} else {
+				out = append(out, n.set)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return "rw"
+	}
+	return strings.Join(out, ",")
 }
 
 // ensureTarget returns an O_PATH handle to dest inside root, creating it (a
@@ -407,6 +561,17 @@ func runCgroupOps(root *os.File, ops []cgroupMountOp) error {
 			return err
 		}
 		tpath := procFd(target)
+		if op.Kind == "cgroup2" && op.Fallback != "" {
+			err = unix.Mount(op.Kind, tpath, op.Kind, op.Flags, op.Data)
+			if err != unix.EPERM && err != unix.EBUSY {
+				target.Close()
+				if err != nil {
+					return fmt.Errorf("%s %s: %w", op.Kind, op.Dest, err)
+				}
+				continue
+			}
+			op.Kind, op.Source = "bind", op.Fallback // a user namespace without a cgroup namespace
+		}
 		switch op.Kind {
 		case "tmpfs", "cgroup", "cgroup2":
 			err = unix.Mount(op.Kind, tpath, op.Kind, op.Flags, op.Data)
@@ -415,7 +580,7 @@ func runCgroupOps(root *os.File, ops []cgroupMountOp) error {
 			if err == nil && op.Flags != 0 {
 				target.Close()
 				if target, err = pathrs.OpenatInRoot(root, op.Dest); err == nil {
-					err = unix.Mount("", procFd(target), "", unix.MS_BIND|unix.MS_REMOUNT|op.Flags, "")
+					err = remountBind(procFd(target), op.Flags, 0, op.Flags&atimeFlags != 0)
 				}
 			}
 		case "remount-ro":
@@ -549,12 +714,7 @@ func finishRootfs(cfg *initConfig) error {
 		}
 	}
 	if spec.Root.Readonly {
-		var st unix.Statfs_t
-		flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY)
-		if err := unix.Statfs("/", &st); err == nil {
-			flags |= uintptr(st.Flags) & (unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
-		}
-		if err := unix.Mount("", "/", "", flags, ""); err != nil {
+		if err := remountBind("/", unix.MS_RDONLY, 0, false); err != nil {
 			return fmt.Errorf("make root read-only: %w", err)
 		}
 	}
@@ -576,21 +736,8 @@ func readonlyPath(p string) error {
 		return fmt.Errorf("read-only path %s: %w", p, err)
 	}
 	defer f.Close()
-	if err := unix.Mount(procFd(f), procFd(f), "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-		return fmt.Errorf("bind read-only path %s: %w", p, err)
-	}
-	g, err := openNoFollow(p)
-	if err != nil {
-		return err
-	}
-	defer g.Close()
-	var st unix.Statfs_t
-	flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY | unix.MS_REC)
-	if err := unix.Fstatfs(int(g.Fd()), &st); err == nil {
-		flags |= uintptr(st.Flags) & (unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
-	}
-	if err := unix.Mount("", procFd(g), "", flags, ""); err != nil {
-		return fmt.Errorf("remount read-only path %s: %w", p, err)
+	if err := readonlyBindInPlace(f); err != nil {
+		return fmt.Errorf("read-only path %s: %w", p, err)
 	}
 	return nil
 }
@@ -612,11 +759,7 @@ func maskPath(p, label string) error {
 		return err
 	}
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-		data := ""
-		if label != "" {
-			data = "context=" + strconv.Quote(label)
-		}
-		if err := unix.Mount("tmpfs", procFd(f), "tmpfs", unix.MS_RDONLY, data); err != nil {
+		if err := tmpfsOnto(f, unix.MOUNT_ATTR_RDONLY, label); err != nil {
 			return fmt.Errorf("mask %s: %w", p, err)
 		}
 		return nil
@@ -633,7 +776,7 @@ func maskPath(p, label string) error {
 	if nst.Mode&unix.S_IFMT != unix.S_IFCHR || unix.Major(nst.Rdev) != 1 || unix.Minor(nst.Rdev) != 3 {
 		return fmt.Errorf("mask %s: /dev/null is not the null device", p)
 	}
-	if err := unix.Mount(procFd(null), procFd(f), "", unix.MS_BIND, ""); err != nil {
+	if err := bindOnto(null, f, false); err != nil {
 		return fmt.Errorf("mask %s: %w", p, err)
 	}
 	return nil

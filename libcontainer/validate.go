@@ -90,6 +90,9 @@ func validateSpec(spec *specs.Spec) error {
 		if strings.ContainsRune(m.Destination, 0) || strings.ContainsRune(m.Source, 0) {
 			return fmt.Errorf("mount %q: invalid path", m.Destination)
 		}
+		if err := validateIDMapMount(spec, m); err != nil {
+			return err
+		}
 	}
 	if err := validateHooks(spec.Hooks); err != nil {
 		return err
@@ -115,6 +118,9 @@ func validateSpec(spec *specs.Spec) error {
 		return err
 	}
 	if err := checkIntelRdt(spec); err != nil {
+		return err
+	}
+	if err := validateLSM(spec); err != nil {
 		return err
 	}
 	return validateSeccomp(spec.Linux.Seccomp)

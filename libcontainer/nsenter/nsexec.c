@@ -12,7 +12,8 @@
  *   stage -> parent: {u32 type, i32 value} messages, or {u32 ERROR, u32 len, text}
  *
  * Steps: join the namespaces given by path (user first), unshare the user
- * namespace and let the parent write the id maps, unshare the other new
+ * namespace (denying setgroups if asked to) and wait until the parent has
+ * written the id maps, unshare the other new
  * namespaces, then clone the process that becomes the container's init (it is
  * the first process of a new pid or time namespace) with CLONE_PARENT, so that
  * the runtime's own process is its parent and can wait for it.  The stage
@@ -48,6 +49,7 @@ enum {
 	REC_GID_MAP = 4,
 	REC_TIMENS_OFFSETS = 5,	/* timens_offsets content */
 	REC_OOM_SCORE_ADJ = 6,	/* oom_score_adj value, written before userns */
+	REC_SETGROUPS = 7,	/* "deny": written to setgroups before the maps */
 };
 
 /* Messages sent to the parent.  Keep in sync with bootstrap.go. */
@@ -143,6 +145,8 @@ struct bootstrap {
 	uint32_t timens_len;
 	char *oom;
 	uint32_t oom_len;
+	char *setgroups;
+	uint32_t setgroups_len;
 };
 
 static void parse_bootstrap(struct bootstrap *b)
@@ -214,6 +218,10 @@ static void parse_bootstrap(struct bootstrap *b)
 			b->oom = p;
 			b->oom_len = len;
 			break;
+		case REC_SETGROUPS:
+			b->setgroups = p;
+			b->setgroups_len = len;
+			break;
 		default:
 			break;
 		}
@@ -280,6 +288,13 @@ void nsexec(void)
 
 		if (unshare(CLONE_NEWUSER) < 0)
 			bail("nsenter: unshare user namespace");
+		/*
+		 * An unprivileged gid map can only be written once setgroups(2)
+		 * is denied; it has to be done before the map, and we hold every
+		 * capability in the new namespace to do it.
+		 */
+		if (b.setgroups_len > 0)
+			write_file("/proc/self/setgroups", b.setgroups, b.setgroups_len);
 		/* The parent writes our maps (it has the privilege we gave up). */
 		if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
 			bail("nsenter: set dumpable");

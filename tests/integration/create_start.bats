@@ -189,6 +189,25 @@ setup() {
 	testcontainer c1 created
 }
 
+@test "start reports a process that cannot be executed" {
+	# Executable bits, but no format the kernel knows (ENOEXEC at execve,
+	# after the lookup that create does).
+	printf 'not a program\n' >rootfs/bin/bogus
+	chmod 755 rootfs/bin/bogus
+	set_args /bin/bogus
+	runc create test_start
+	[ "$status" -eq 0 ]
+	runc start test_start
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"exec /bin/bogus: exec format error"* ]]
+	wait_for_status test_start stopped
+	runc run -d test_run_bogus
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"exec format error"* ]]
+	runc state test_run_bogus
+	[ "$status" -ne 0 ]
+}
+
 @test "start succeeds when the process exits at once and is reaped at once" {
 	# containerd's shim and conmon are subreapers that reap the container's
 	# process the moment it exits, which may be before start has looked at

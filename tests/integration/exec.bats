@@ -222,3 +222,84 @@ make_sub_cgroups() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "1,2,3|x,y" ]
 }
+
+@test "exec --additional-gids, --cap and --no-new-privs" {
+	update_config '.process.noNewPrivileges = false'
+	start_container
+	runc_split exec -u 1000:1000 -g 10 --additional-gids 20 test_exec id -G
+	[ "$status" -eq 0 ]
+	[ "$output" = "1000 10 20" ]
+
+	# The container's default set lacks CAP_SYS_ADMIN (bit 21) and CAP_NET_ADMIN (12).
+	runc_split exec test_exec grep ^CapEff: /proc/self/status
+	local before=$((16#$(awk '{print $2}' <<<"$output")))
+	[ $((before & (1 << 21))) -eq 0 ]
+	runc_split exec --cap CAP_SYS_ADMIN --cap CAP_NET_ADMIN test_exec grep -E '^Cap(Eff|Bnd):' /proc/self/status
+	[ "$status" -eq 0 ]
+	local eff bnd
+	eff=$((16#$(awk '/CapEff/ {print $2}' <<<"$output")))
+	bnd=$((16#$(awk '/CapBnd/ {print $2}' <<<"$output")))
+	[ $((eff & (1 << 21))) -ne 0 ]
+	[ $((eff & (1 << 12))) -ne 0 ]
+	[ $((bnd & (1 << 21))) -ne 0 ]
+	# The rest of the container's set is kept.
+	[ $((eff & before)) -eq "$before" ]
+
+	runc_split exec test_exec grep ^NoNewPrivs: /proc/self/status
+	[ "$(awk '{print $2}' <<<"$output")" = 0 ]
+	runc_split exec --no-new-privs test_exec grep ^NoNewPrivs: /proc/self/status
+	[ "$(awk '{print $2}' <<<"$output")" = 1 ]
+}
+
+@test "exec -t -d --console-socket sends the pty to the socket" {
+	start_container
+	start_recvtty
+	runc exec -t -d --console-socket "$CONSOLE_SOCKET" test_exec sh -c 'tty; echo exec-on-pty'
+	[ "$status" -eq 0 ]
+	wait_for_console exec-on-pty
+	grep -q '^/dev/pts/[0-9]' "$CONSOLE_OUT"
+}
+
+@test "exec --preserve-fds passes the descriptors on" {
+	start_container
+	echo preserved-for-exec >"$TESTDIR/pf"
+	status=0
+	output=$(RUNC_TEST_MARKER=$TESTDIR timeout 60 "$RUNC" --root "$ROOT" exec --preserve-fds 1 test_exec sh -c 'cat /proc/self/fd/3; [ ! -e /proc/$$/fd/4 ]' 3<"$TESTDIR/pf" 4</dev/null </dev/null 2>&1) || status=$?
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[ "$output" = preserved-for-exec ]
+}
+
+@test "exec joins the user and time namespaces and gets seccomp and rlimits" {
+	update_config '.linux.namespaces += [{type: "user"}, {type: "time"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 0, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 0, size: 65536}]
+		| .linux.timeOffsets = {boottime: {secs: 86400, nanosecs: 0}}
+		| .process.rlimits = [{type: "RLIMIT_NOFILE", soft: 1234, hard: 1234}]
+		| .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["sethostname"], action: "SCMP_ACT_ERRNO", errnoRet: 1}]}'
+	start_container
+	runc_split exec test_exec sh -c 'readlink /proc/self/ns/user; readlink /proc/self/ns/time; grep ^Seccomp: /proc/self/status; ulimit -n; hostname foo 2>&1 || echo refused'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(readlink /proc/$INIT/ns/user)" ]
+	[ "${lines[0]}" != "$(readlink /proc/self/ns/user)" ]
+	[ "${lines[1]}" = "$(readlink /proc/$INIT/ns/time)" ]
+	[ "${lines[1]}" != "$(readlink /proc/self/ns/time)" ]
+	[[ "${lines[2]}" == *2 ]]
+	[ "${lines[3]}" = 1234 ]
+	[ "${lines[4]}" = refused ] || [[ "${lines[4]}" == *"not permitted"* ]]
+	# The boot clock is the init's, a day ahead of ours.
+	runc_split exec test_exec cat /proc/uptime
+	local inside host
+	inside=$(cut -d. -f1 <<<"$output")
+	host=$(cut -d. -f1 /proc/uptime)
+	[ $((inside - host)) -ge 86000 ]
+}
+
+@test "exec into a created container runs while the init still waits" {
+	runc create test_exec
+	[ "$status" -eq 0 ]
+	runc_split exec test_exec echo exec-before-start
+	[ "$status" -eq 0 ]
+	[ "$output" = exec-before-start ]
+	testcontainer test_exec created
+}

@@ -53,8 +53,9 @@ feat() {
 	local opt mounts="[]" n=0
 	for opt in $(feat '.mountOptions[]'); do
 		case $opt in
-		# Bind and remount are kinds of mount, not options of a tmpfs.
-		bind | rbind | remount) continue ;;
+		# Bind and remount are kinds of mount, not options of a tmpfs;
+		# idmap and ridmap are for bind mounts only (idmap.bats).
+		bind | rbind | remount | idmap | ridmap) continue ;;
 		esac
 		mounts=$(jq -c --arg o "$opt" '. + [{destination: ("/m/" + $o), type: "tmpfs", source: "tmpfs", options: [$o]}]' <<<"$mounts")
 		n=$((n + 1))
@@ -105,6 +106,8 @@ feat() {
 	local calls=(acct kexec_load swapon swapoff reboot init_module delete_module pivot_root settimeofday quotactl)
 	for act in $(feat '.linux.seccomp.actions[]'); do
 		[ "$act" = SCMP_ACT_ALLOW ] && continue
+		# It needs a seccomp agent (seccomp-notify.bats).
+		[ "$act" = SCMP_ACT_NOTIFY ] && continue
 		[ "$nr" -lt "${#calls[@]}" ] || fail "more actions than test syscalls"
 		rules=$(jq -c --arg a "$act" --arg s "${calls[nr]}" '. + [{names: [$s], action: $a}]' <<<"$rules")
 		nr=$((nr + 1))
@@ -120,12 +123,15 @@ feat() {
 }
 
 @test "features says which optional parts are not there" {
-	# This binary does not apply LSM labels, Intel RDT or idmapped mounts:
-	# it must not claim them.
-	[ "$(feat .linux.apparmor.enabled)" = false ]
-	[ "$(feat .linux.selinux.enabled)" = false ]
+	# This binary does not do Intel RDT: it must not claim it. It applies
+	# AppArmor profiles and SELinux labels where the host has the module,
+	# and makes idmapped mounts (idmap.bats).
+	[ "$(feat .linux.apparmor.enabled)" = true ]
+	[ "$(feat .linux.selinux.enabled)" = true ]
 	[ "$(feat .linux.intelRdt.enabled)" = false ]
-	[ "$(feat .linux.mountExtensions.idmap.enabled)" = false ]
+	[ "$(feat .linux.mountExtensions.idmap.enabled)" = true ]
+	feat '.mountOptions[]' | grep -qx idmap
+	feat '.mountOptions[]' | grep -qx ridmap
 	[ "$(feat .linux.cgroup.v1)" = true ]
 	[ "$(feat .linux.cgroup.v2)" = true ]
 	[ "$(feat .linux.cgroup.systemd)" = true ]

@@ -470,6 +470,9 @@ pid_alive() {
 cgroup_dirs_of_pid() {
 	local line ctrls path c cs
 	while IFS= read -r line; do
+		# A cgroup this shell is in too is not the container's own (it
+		# may be the test harness's): never offer it for killing.
+		grep -qxF -- "$line" /proc/$$/cgroup && continue
 		line=${line#*:}
 		ctrls=${line%%:*}
 		path=${line#*:}

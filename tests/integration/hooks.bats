@@ -202,6 +202,8 @@ field() { # field LINE N
 	runc create test_hooks
 	[ "$status" -eq 0 ]
 	runc start test_hooks
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"startContainer hook #0"*"hook startContainer says no"* ]]
 	wait_for_status test_hooks stopped 5
 	[ ! -e "$HOSTDIR/ran" ]
 	grep -q '^startContainer|' "$LOG"

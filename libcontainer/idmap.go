@@ -1,0 +1,207 @@
+package libcontainer
+
+// ID-mapped bind mounts (mount_setattr(2) with MOUNT_ATTR_IDMAP).
+//
+// A bind mount with uidMappings and gidMappings, or with the idmap or
+// ridmap option, shows its files with their ids translated: an id N on
+// disk that a mapping entry {containerID: C, hostID: H, size: S} covers
+// (C <= N < C+S) appears as host id H+(N-C); the container's own user
+// namespace, if any, then maps that host id as usual. Without mappings
+// on the mount, the container's user namespace mappings are used.
+// "idmap" maps the mount itself; "ridmap" every mount of an rbind tree.
+//
+// Only a privileged runtime can do this (it needs CAP_SYS_ADMIN over the
+// filesystem, i.e. in the initial user namespace for host filesystems).
+// The runtime prepares each mount on the host before init starts: a
+// detached copy of the source tree (open_tree(OPEN_TREE_CLONE)) is given
+// the mapping of a user namespace made for it, and init moves the result
+// into place (move_mount(2)) like any bind mount.
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// mountIsIDMapped tells whether a mount asks for an id-mapped mount.
+func mountIsIDMapped(m specs.Mount) bool {
+	if len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0 {
+		return true
+	}
+	for _, o := range m.Options {
+		if o == "idmap" || o == "ridmap" {
+			return true
+		}
+	}
+	return false
+}
+
+// idmapMappings returns the uid and gid mappings an id-mapped mount uses.
+func idmapMappings(spec *specs.Spec, m specs.Mount) ([]specs.LinuxIDMapping, []specs.LinuxIDMapping) {
+	if len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0 {
+		return m.UIDMappings, m.GIDMappings
+	}
+	if spec.Linux != nil && hasNewNamespace(spec, specs.UserNamespace) {
+		return spec.Linux.UIDMappings, spec.Linux.GIDMappings
+	}
+	return nil, nil
+}
+
+// validateIDMapMount checks an id-mapped mount before anything is made.
+func validateIDMapMount(spec *specs.Spec, m specs.Mount) error {
+	if !mountIsIDMapped(m) {
+		return nil
+	}
+	o := parseMountOptions(m.Options)
+	if m.Type != "bind" && !o.bind {
+		return fmt.Errorf("mount %s: idmapped mounts are only supported for bind mounts (options bind or rbind)", m.Destination)
+	}
+	if (len(m.UIDMappings) == 0) != (len(m.GIDMappings) == 0) {
+		return fmt.Errorf("mount %s: an idmapped mount needs both uidMappings and gidMappings", m.Destination)
+	}
+	uids, gids := idmapMappings(spec, m)
+	if len(uids) == 0 || len(gids) == 0 {
+		return fmt.Errorf("mount %s: option idmap without uidMappings and gidMappings uses the container's user namespace mappings, but the container has no new user namespace", m.Destination)
+	}
+	for _, ms := range [][]specs.LinuxIDMapping{uids, gids} {
+		for _, e := range ms {
+			if e.Size == 0 {
+				return fmt.Errorf("mount %s: idmap mapping %d %d with size 0", m.Destination, e.ContainerID, e.HostID)
+			}
+		}
+	}
+	return nil
+}
+
+// idmapRecursive tells whether the mapping applies to every mount of the
+// tree (ridmap) rather than the top one.
+func idmapRecursive(m specs.Mount) bool {
+	for _, o := range m.Options {
+		if o == "ridmap" {
+			return true
+		}
+	}
+	return false
+}
+
+// prepareIDMapMounts makes the detached id-mapped mounts of the spec, by
+// index of spec.Mounts. The caller closes them.
+func prepareIDMapMounts(spec *specs.Spec, bundle string) (map[int]*os.File, error) {
+	var out map[int]*os.File
+	userns := map[string]*os.File{}
+	defer func() {
+		for _, f := range userns {
+			f.Close()
+		}
+	}()
+	fail := func(err error) (map[int]*os.File, error) {
+		for _, f := range out {
+			f.Close()
+		}
+		return nil, err
+	}
+	for i, m := range spec.Mounts {
+		if !mountIsIDMapped(m) {
+			continue
+		}
+		uids, gids := idmapMappings(spec, m)
+		key := idMapText(uids) + idMapText(gids)
+		ns, ok := userns[key]
+		if !ok {
+			var err error
+			if ns, err = usernsForMapping(uids, gids); err != nil {
+				return fail(fmt.Errorf("mount %s: %w", m.Destination, err))
+			}
+			userns[key] = ns
+		}
+		f, err := idmappedTree(m, bundle, ns)
+		if err != nil {
+			return fail(err)
+		}
+		if out == nil {
+			out = map[int]*os.File{}
+		}
+		out[i] = f
+	}
+	return out, nil
+}
+
+// idmappedTree clones the source of m and gives it the mapping of userns.
+func idmappedTree(m specs.Mount, bundle string, userns *os.File) (*os.File, error) {
+	source := m.Source
+	if !filepath.IsAbs(source) {
+		source = filepath.Join(bundle, source)
+	}
+	o := parseMountOptions(m.Options)
+	flags := unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC
+	if o.flags&unix.MS_REC != 0 {
+		flags |= unix.AT_RECURSIVE
+	}
+	fd, err := unix.OpenTree(unix.AT_FDCWD, source, uint(flags))
+	if err != nil {
+		return nil, fmt.Errorf("mount %s: clone the source %s for an idmapped mount: %w", m.Destination, m.Source, err)
+	}
+	at := unix.AT_EMPTY_PATH
+	if idmapRecursive(m) {
+		at |= unix.AT_RECURSIVE
+	}
+	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_IDMAP, Userns_fd: uint64(userns.Fd())}
+	if err := unix.MountSetattr(fd, "", uint(at), attr); err != nil {
+		unix.Close(fd)
+		hint := ""
+		if errors.Is(err, unix.EINVAL) {
+			hint = " (the filesystem may not support idmapped mounts, or the source is already idmapped)"
+		}
+		return nil, fmt.Errorf("mount %s: make %s an idmapped mount: %w%s", m.Destination, m.Source, err, hint)
+	}
+	return os.NewFile(uintptr(fd), "idmapped:"+m.Destination), nil
+}
+
+// usernsForMapping returns a handle to a new user namespace with the given
+// maps. Its only member is a child that never runs any code of its own: it
+// is traced, so it stops at its execve; it is killed once the namespace is
+// open.
+func usernsForMapping(uids, gids []specs.LinuxIDMapping) (*os.File, error) {
+	conv := func(m []specs.LinuxIDMapping) []syscall.SysProcIDMap {
+		out := make([]syscall.SysProcIDMap, len(m))
+		for i, e := range m {
+			out[i] = syscall.SysProcIDMap{ContainerID: int(e.ContainerID), HostID: int(e.HostID), Size: int(e.Size)}
+		}
+		return out
+	}
+	// A tracer is a thread: keep this one until the child is gone.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cmd := &exec.Cmd{
+		Path: "/proc/self/exe",
+		Args: []string{"runc-idmap"},
+		Env:  []string{},
+		SysProcAttr: &syscall.SysProcAttr{
+			Cloneflags:  unix.CLONE_NEWUSER,
+			UidMappings: conv(uids),
+			GidMappings: conv(gids),
+			Ptrace:      true,
+			Pdeathsig:   unix.SIGKILL,
+		},
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("make a user namespace with uid map %s and gid map %s: %w", idMapText(uids), idMapText(gids), err)
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	f, err := os.Open("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/ns/user")
+	if err != nil {
+		return nil, fmt.Errorf("open the user namespace of an idmapped mount: %w", err)
+	}
+	return f, nil
+}
