@@ -84,6 +84,15 @@ client_teardown_file() {
 			echo 0 >"$f" 2>/dev/null || true
 		done
 	done
+	# Every container the runtime created for the client, with the state
+	# root it was given (podman gives none: /run/runc), force-deleted.
+	local line root id
+	while read -r line; do
+		root=/run/runc
+		[[ "$line" =~ \ --root[\ =]([^ ]+) ]] && root=${BASH_REMATCH[1]}
+		id=${line##* }
+		timeout 20 "$RUNC" --root "$root" delete -f "$id" >/dev/null 2>&1 </dev/null || true
+	done < <(grep -E '^rc=0 (.* )?create .* [^ ]+$' "$CALLS" 2>/dev/null)
 	for try in 1 2 3; do
 		for pid in $(client_pids); do
 			kill -9 "$pid" 2>/dev/null || true

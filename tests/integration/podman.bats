@@ -64,12 +64,16 @@ teardown_file() {
 		"$RUNC" --root "$RUNC_ROOT" delete -f "$id" >/dev/null 2>&1
 	done
 	podman_ rm -af -t 0 >/dev/null 2>&1
+	local before
+	before=$(cat "$CLIENT_DIR/libpod_parent.before" 2>/dev/null)
 	client_teardown_file
-	# An empty libpod_parent that was not there before.
+	# libpod_parent (conmon's cgroups are in libpod_parent/conmon whatever
+	# the containers' parent) when it was not there before; rmdir leaves
+	# a cgroup that is in use.
 	for id in /sys/fs/cgroup/*/libpod_parent; do
 		[ -d "$id" ] || continue
-		grep -qxF "$id" "$CLIENT_DIR/libpod_parent.before" 2>/dev/null && continue
-		find "$id" -depth -type d -empty -exec rmdir {} \; 2>/dev/null || true
+		grep -qxF "$id" <<<"$before" && continue
+		find "$id" -depth -type d -exec rmdir {} \; 2>/dev/null || true
 	done
 }
 
