@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -25,15 +24,7 @@ until the container stops.`,
 		&cli.DurationFlag{Name: "interval", Value: 5 * time.Second, Usage: "set the stats collection interval"},
 		&cli.BoolFlag{Name: "stats", Usage: "display the container's stats then exit"},
 	},
-	Action: func(ctx context.Context, cmd *cli.Command) error {
-		if err := checkArgs(cmd, 1, true); err != nil {
-			return err
-		}
-		c, err := loadContainer(cmd, false)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
+	Action: withContainer(false, func(cmd *cli.Command, c *libcontainer.Container) error {
 		interval := cmd.Duration("interval")
 		if interval <= 0 {
 			return errors.New("duration interval must be greater than 0")
@@ -48,5 +39,5 @@ until the container stops.`,
 			return emit(&libcontainer.Event{Type: "stats", ID: c.ID(), Data: s})
 		}
 		return c.Events(interval, emit)
-	},
+	}),
 }

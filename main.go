@@ -180,16 +180,24 @@ func checkArgs(cmd *cli.Command, n int, exact bool) error {
 // onContainer is the action of a command that takes exactly a container id
 // and calls one method of it under an exclusive lock.
 func onContainer(verb func(*libcontainer.Container) error) cli.ActionFunc {
+	return withContainer(true, func(_ *cli.Command, c *libcontainer.Container) error {
+		return verb(c)
+	})
+}
+
+// withContainer is the action of a command that takes exactly a container
+// id: fn gets the container, locked (exclusively if asked) until it returns.
+func withContainer(exclusive bool, fn func(*cli.Command, *libcontainer.Container) error) cli.ActionFunc {
 	return func(ctx context.Context, cmd *cli.Command) error {
 		if err := checkArgs(cmd, 1, true); err != nil {
 			return err
 		}
-		c, err := loadContainer(cmd, true)
+		c, err := loadContainer(cmd, exclusive)
 		if err != nil {
 			return err
 		}
 		defer c.Close()
-		return verb(c)
+		return fn(cmd, c)
 	}
 }
 

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 
+	"github.com/ocirun/runc/libcontainer"
 	"github.com/urfave/cli/v3"
 )
 
@@ -13,20 +13,12 @@ var stateCommand = &cli.Command{
 	Usage:       "output the state of a container",
 	ArgsUsage:   "<container-id>",
 	Description: `The state command outputs current state information for the instance of a container.`,
-	Action: func(ctx context.Context, cmd *cli.Command) error {
-		if err := checkArgs(cmd, 1, true); err != nil {
-			return err
-		}
-		c, err := loadContainer(cmd, false)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
+	Action: withContainer(false, func(cmd *cli.Command, c *libcontainer.Container) error {
 		data, err := json.MarshalIndent(c.OCIState(), "", "  ")
 		if err != nil {
 			return err
 		}
 		os.Stdout.Write(append(data, '\n'))
 		return nil
-	},
+	}),
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -80,16 +79,9 @@ not given keep their current setting.`,
 		&cli.StringFlag{Name: "l3-cache-schema", Usage: "The string of Intel RDT/CAT L3 cache schema"},
 		&cli.StringFlag{Name: "mem-bw-schema", Usage: "The string of Intel RDT/MBA memory bandwidth schema"},
 	},
-	Action: func(ctx context.Context, cmd *cli.Command) error {
-		if err := checkArgs(cmd, 1, true); err != nil {
-			return err
-		}
-		c, err := loadContainer(cmd, true)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
+	Action: withContainer(true, func(cmd *cli.Command, c *libcontainer.Container) error {
 		var r *specs.LinuxResources
+		var err error
 		if in := cmd.String("resources"); in != "" {
 			r, err = readResources(in, os.Stdin)
 		} else {
@@ -102,7 +94,7 @@ not given keep their current setting.`,
 			return err
 		}
 		return c.Update(r)
-	},
+	}),
 }
 
 // readResources decodes a runtime-spec LinuxResources object from the file

@@ -194,7 +194,7 @@ func (c *Container) Start() error {
 	if err := openExecFifo(filepath.Join(c.dir.path, fifoName), c.state.InitPid); err != nil {
 		return err
 	}
-	runHooksWarn(c.state.Config, hookPoststart, hookState(c.state, Running, c.state.InitPid), hookDir(c.state))
+	runRuntimeHooks(c.state, hookPoststart, Running, c.state.InitPid, true)
 	return nil
 }
 
@@ -435,7 +435,7 @@ func (c *Container) cleanup() error {
 	if err := c.dir.remove(); err != nil {
 		errs = append(errs, fmt.Errorf("remove state: %w", err))
 	}
-	runHooksWarn(c.state.Config, hookPoststop, hookState(c.state, Stopped, 0), hookDir(c.state))
+	runRuntimeHooks(c.state, hookPoststop, Stopped, 0, true)
 	return errors.Join(errs...)
 }
 

@@ -72,9 +72,10 @@ func hookDir(st *State) string {
 	return ""
 }
 
-// runHooks runs the hooks of one kind in order and stops at the first that
-// fails. dir is their working directory ("" for ours).
-func runHooks(spec *specs.Spec, kind string, state *specs.State, dir string) error {
+// runHooks runs the hooks of one kind in order. It stops at the first that
+// fails, unless keepGoing (poststart, poststop), when every hook runs and a
+// failure is only logged. dir is their working directory ("" for ours).
+func runHooks(spec *specs.Spec, kind string, state *specs.State, dir string, keepGoing bool) error {
 	hooks := hooksOf(spec, kind)
 	if len(hooks) == 0 {
 		return nil
@@ -85,29 +86,24 @@ func runHooks(spec *specs.Spec, kind string, state *specs.State, dir string) err
 	}
 	for i, h := range hooks {
 		if err := runHook(h, data, dir); err != nil {
-			return fmt.Errorf("%s hook #%d (%s): %w", kind, i, h.Path, err)
+			err = fmt.Errorf("%s hook #%d (%s): %w", kind, i, h.Path, err)
+			if !keepGoing {
+				return err
+			}
+			logrus.Warn(err)
 		}
 	}
 	return nil
 }
 
-// runHooksWarn runs hooks whose failure must not change the lifecycle
-// (poststart, poststop): every hook runs, failures are logged.
-func runHooksWarn(spec *specs.Spec, kind string, state *specs.State, dir string) {
-	hooks := hooksOf(spec, kind)
-	if len(hooks) == 0 {
-		return
+// runRuntimeHooks runs hooks of the runtime's own namespaces (prestart,
+// createRuntime, poststart, poststop) in the bundle; without any, it costs
+// nothing.
+func runRuntimeHooks(st *State, kind string, status Status, pid int, keepGoing bool) error {
+	if len(hooksOf(st.Config, kind)) == 0 {
+		return nil
 	}
-	data, err := json.Marshal(state)
-	if err != nil {
-		logrus.Warnf("%s hooks: %v", kind, err)
-		return
-	}
-	for i, h := range hooks {
-		if err := runHook(h, data, dir); err != nil {
-			logrus.Warnf("%s hook #%d (%s): %v", kind, i, h.Path, err)
-		}
-	}
+	return runHooks(st.Config, kind, hookState(st, status, pid), hookDir(st), keepGoing)
 }
 
 func runHook(h specs.Hook, state []byte, dir string) error {

@@ -105,7 +105,7 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 			return fmt.Errorf("unexpected message %q from parent", msg.Type)
 		}
 		if cfg.HookState != nil {
-			return runHooks(spec, hookCreateContainer, cfg.HookState, "")
+			return runHooks(spec, hookCreateContainer, cfg.HookState, "", false)
 		}
 		return nil
 	}
@@ -186,7 +186,7 @@ func startProcess(cfg *initConfig, path string, env []string) error {
 		// Started: as the user's process, in its root, just before execve.
 		hs := *cfg.HookState
 		hs.Status = specs.StateCreated
-		if err := runHooks(cfg.Spec, hookStartContainer, &hs, ""); err != nil {
+		if err := runHooks(cfg.Spec, hookStartContainer, &hs, "", false); err != nil {
 			return err
 		}
 	}

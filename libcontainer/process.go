@@ -305,11 +305,10 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 			return fmt.Errorf("set cgroup resources: %w", err)
 		}
 		// The runtime's own hooks, after the mounts and before pivot_root.
-		hs := hookState(st, Creating, initPid)
-		if err := runHooks(spec, hookPrestart, hs, hookDir(st)); err != nil {
+		if err := runRuntimeHooks(st, hookPrestart, Creating, initPid, false); err != nil {
 			return err
 		}
-		return runHooks(spec, hookCreateRuntime, hs, hookDir(st))
+		return runRuntimeHooks(st, hookCreateRuntime, Creating, initPid, false)
 	}
 	if err := parentSync(parentSock, onReady, seccompAgent(st, specs.StateCreating, initPid)); err != nil {
 		return c, err
