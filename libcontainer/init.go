@@ -113,6 +113,15 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		if err := setupRootfs(&cfg, ready); err != nil {
 			return err
 		}
+	} else if hasNamespace(spec, specs.MountNamespace) {
+		// A joined mount namespace is the container's filesystem as it
+		// is: the C stage's setns() made its root ours.
+		if err := unix.Chdir("/"); err != nil {
+			return fmt.Errorf("chdir to the joined mount namespace's root: %w", err)
+		}
+		if err := ready(); err != nil {
+			return err
+		}
 	} else {
 		if err := unix.Chdir(cfg.Rootfs); err != nil {
 			return fmt.Errorf("chdir to rootfs: %w", err)

@@ -91,6 +91,9 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 			return nil, err
 		}
 	}
+	if err := checkJoinUserns(spec); err != nil {
+		return nil, err
+	}
 	if spec.Process.Terminal && co.ConsoleSocket == "" && co.consoleConn == nil {
 		return nil, errors.New("cannot allocate tty if runc will detach without setting console socket")
 	}
