@@ -94,6 +94,9 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if err := checkJoinUserns(spec); err != nil {
 		return nil, err
 	}
+	if err := checkNetDevices(spec, opts.Rootless); err != nil {
+		return nil, err
+	}
 	if spec.Process.Terminal && co.ConsoleSocket == "" && co.consoleConn == nil {
 		return nil, errors.New("cannot allocate tty if runc will detach without setting console socket")
 	}
@@ -261,6 +264,10 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		return c, err
 	}
 	st.InitPid = initPid
+	// Before init hears from us: nothing of the container's runs yet.
+	if err := moveNetDevices(spec, initPid); err != nil {
+		return c, err
+	}
 	if err := setInitialAffinity(initPid, spec.Process); err != nil {
 		return c, err
 	}

@@ -108,6 +108,9 @@ func validateSpec(spec *specs.Spec) error {
 	if _, err := namespaceBootstrap(spec); err != nil {
 		return err
 	}
+	if err := validateNetDevices(spec); err != nil {
+		return err
+	}
 	if p := spec.Linux.Personality; p != nil && p.Domain != specs.PerLinux && p.Domain != specs.PerLinux32 {
 		return fmt.Errorf("unknown personality domain %q", p.Domain)
 	}
