@@ -15,9 +15,10 @@
  * owns after it), unshare the user namespace (denying setgroups if asked to)
  * and wait until the parent has written the id maps, unshare a new time
  * namespace and write its offsets, become root in the user namespace,
- * unshare the other new namespaces, then clone the process that becomes the container's init (it is
- * the first process of a new pid or time namespace) with CLONE_PARENT, so that
- * the runtime's own process is its parent and can wait for it.  The stage
+ * unshare the other new namespaces, then clone the process that becomes the
+ * container's init (it is the first process of a new pid or time namespace)
+ * with CLONE_PARENT, so that the runtime's own process is its parent and can
+ * wait for it.  The stage
  * reports the child's pid and exits; the child returns to Go.
  */
 #define _GNU_SOURCE
