@@ -61,7 +61,7 @@ func validateNetDevices(spec *specs.Spec) error {
 		return nil
 	}
 	if !hasNamespace(spec, specs.NetworkNamespace) {
-		return errors.New("unable to move network devices without a private network namespace")
+		return errors.New("unable to move network devices without a private NET namespace")
 	}
 	targets := map[string]string{}
 	for _, host := range sortedNetDevices(spec) {
@@ -111,7 +111,7 @@ func checkNetDevices(spec *specs.Spec, rootless bool) error {
 		if err == nil {
 			if h.Equal(self) {
 				self.Close()
-				return fmt.Errorf("network namespace %s is the runtime's own: network devices cannot be moved into it", nsPath)
+				return fmt.Errorf("unable to move network devices without a private NET namespace (%s is the runtime's own)", nsPath)
 			}
 			self.Close()
 		}

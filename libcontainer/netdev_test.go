@@ -35,7 +35,7 @@ func TestValidateNetDevices(t *testing.T) {
 		{"none", spec(false, nil), ""},
 		{"ok", spec(true, map[string]specs.LinuxNetDevice{"eth1": {}, "eth2": {Name: "c0"}}), ""},
 		{"templates may repeat", spec(true, map[string]specs.LinuxNetDevice{"a": {Name: "n%d"}, "b": {Name: "n%d"}}), ""},
-		{"no netns", spec(false, map[string]specs.LinuxNetDevice{"eth1": {}}), "without a private network namespace"},
+		{"no netns", spec(false, map[string]specs.LinuxNetDevice{"eth1": {}}), "without a private NET namespace"},
 		{"bad host name", spec(true, map[string]specs.LinuxNetDevice{"a/b": {}}), `invalid network device name "a/b"`},
 		{"bad new name", spec(true, map[string]specs.LinuxNetDevice{"eth1": {Name: "x y"}}), `invalid network device name "x y"`},
 		{"same target", spec(true, map[string]specs.LinuxNetDevice{"a": {Name: "b"}, "b": {}}), "would both be named b"},

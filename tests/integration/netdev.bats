@@ -156,13 +156,22 @@ wait_gone() {
 	[ -z "$(ls -A "$ROOT" 2>/dev/null)" ]
 }
 
-@test "refused before anything is made: no network namespace of the container's" {
+@test "refused before anything is made: no network namespace of the container's own" {
 	new_veth
 	remove_namespace network
 	net_devices '{"'"$VIN"'": {}}'
 	runc run test_nd
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"unable to move network devices without a private network namespace"* ]]
+	[[ "$output" == *"unable to move network devices without a private NET namespace"* ]]
+	[ "${#lines[@]}" -eq 1 ]
+	[ -z "$(ls -A "$ROOT" 2>/dev/null)" ]
+	ip link show "$VIN"
+
+	# The host's own namespace, given by path, is not the container's.
+	update_config '.linux.namespaces += [{type: "network", path: "/proc/self/ns/net"}]'
+	runc run test_nd
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"unable to move network devices without a private NET namespace (/proc/self/ns/net is the runtime's own)"* ]]
 	[ "${#lines[@]}" -eq 1 ]
 	[ -z "$(ls -A "$ROOT" 2>/dev/null)" ]
 	ip link show "$VIN"
