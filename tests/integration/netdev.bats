@@ -112,6 +112,21 @@ wait_gone() {
 	ip link show "$VHOST"
 }
 
+@test "a name template with %d is filled in by the kernel inside the namespace" {
+	new_veth
+	new_netns
+	# ctr0 is taken in the precreated namespace: the device becomes ctr1.
+	ip -n "$NETNS" link add ctr0 type veth peer name other0
+	update_config '.linux.namespaces |= map(if .type == "network" then .path = "/var/run/netns/'"$NETNS"'" else . end)'
+	net_devices '{"'"$VIN"'": {"name": "ctr%d"}}'
+	set_cmd 'ls /sys/class/net | sort | tr "\n" " "'
+	runc run test_nd
+	[ "$status" -eq 0 ]
+	[ "$output" = "ctr0 ctr1 lo other0 " ]
+	ip -n "$NETNS" link show ctr1
+	! ip link show "$VIN"
+}
+
 @test "refused before anything is made: a device the host does not have" {
 	net_devices '{"'"$ND"'nosuch": {}}'
 	runc run test_nd
