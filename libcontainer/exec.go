@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -62,10 +61,10 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 	}
 
 	var sigc chan os.Signal
+	signalsCaught := func() {}
 	if !eo.Detach {
-		sigc = make(chan os.Signal, 128)
-		signal.Notify(sigc)
-		defer signal.Stop(sigc)
+		// Caught before init starts (see catchSignals).
+		sigc, signalsCaught = catchSignals()
 		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 			return -1, err
 		}
@@ -100,6 +99,7 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 	}
 
 	boot := c.joinBootstrap()
+	signalsCaught()
 	if err := l.cmd.Start(); err != nil {
 		return -1, fmt.Errorf("start init: %w", err)
 	}

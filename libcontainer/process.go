@@ -39,6 +39,9 @@ type CreateOpts struct {
 	// consoleConn, when set, is the socket init sends the pty master to
 	// (the foreground `run` makes one itself).
 	consoleConn *os.File
+	// signalsCaught, when set, returns once the foreground `run` catches
+	// every signal; nothing is made before (see catchSignals).
+	signalsCaught func()
 }
 
 // initConfig is what the parent sends to the Go side of init.
@@ -121,6 +124,9 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		return nil, fmt.Errorf("invalid rootfs: %w", err)
 	}
 
+	if co.signalsCaught != nil {
+		co.signalsCaught()
+	}
 	dir, err := newStateDir(opts.Root, co.ID)
 	if err != nil {
 		return nil, err

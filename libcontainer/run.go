@@ -3,7 +3,6 @@ package libcontainer
 import (
 	"io"
 	"os"
-	"os/signal"
 	"sync"
 
 	"github.com/containerd/console"
@@ -19,10 +18,9 @@ func Run(opts Options, co *CreateOpts, detach, keep bool) (int, error) {
 	var sigc chan os.Signal
 	var consoleParent *os.File
 	if !detach {
-		// Catch signals from now on, so none is lost before the forwarding starts.
-		sigc = make(chan os.Signal, 128)
-		signal.Notify(sigc)
-		defer signal.Stop(sigc)
+		// Catch signals before init exists, so none is lost before the
+		// forwarding starts (Create waits for it before it makes anything).
+		sigc, co.signalsCaught = catchSignals()
 		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 			return -1, err
 		}
