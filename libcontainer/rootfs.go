@@ -332,7 +332,7 @@ func mountEntry(root *os.File, m specs.Mount, mc mountCtx) error {
 		}
 		// The bind is a new mount on the handle's path: reopen to act on it.
 		target.Close()
-		if target, err = pathrs.OpenatInRoot(root, dest); err != nil {
+		if target, err = openInRoot(root, dest); err != nil {
 			return fmt.Errorf("mount %s: reopen: %w", m.Destination, err)
 		}
 		tpath = procFd(target)
@@ -359,7 +359,7 @@ func mountEntry(root *os.File, m specs.Mount, mc mountCtx) error {
 			return fmt.Errorf("mount %s (type %s) on %s: %w%s", source, m.Type, m.Destination, err, mountHint(err, m, o, mc.userns))
 		}
 		target.Close()
-		if target, err = pathrs.OpenatInRoot(root, dest); err != nil {
+		if target, err = openInRoot(root, dest); err != nil {
 			return fmt.Errorf("mount %s: reopen: %w", m.Destination, err)
 		}
 		tpath = procFd(target)
@@ -485,7 +485,7 @@ func flagNames(f uintptr, clear bool) string {
 // ensureTarget returns an O_PATH handle to dest inside root, creating it (a
 // directory, or an empty file for a file bind mount) when missing.
 func ensureTarget(root *os.File, dest string, dir bool) (*os.File, error) {
-	if f, err := pathrs.OpenatInRoot(root, dest); err == nil {
+	if f, err := openInRoot(root, dest); err == nil {
 		return f, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, err
@@ -505,7 +505,7 @@ func ensureTarget(root *os.File, dest string, dir bool) (*os.File, error) {
 	if err == nil {
 		unix.Close(fd)
 	}
-	return pathrs.OpenatInRoot(root, dest)
+	return openInRoot(root, dest)
 }
 
 // mkdirAllInRoot creates dir inside root and returns a handle to it. A
@@ -515,7 +515,7 @@ func ensureTarget(root *os.File, dest string, dir bool) (*os.File, error) {
 func mkdirAllInRoot(root *os.File, dir string) (*os.File, error) {
 	// Most directories exist already: one openat2 is far cheaper than
 	// MkdirAllHandle's walk with its procfs checks.
-	if f, err := pathrs.OpenatInRoot(root, dir); err == nil {
+	if f, err := openInRoot(root, dir); err == nil {
 		if fi, err := f.Stat(); err == nil && fi.IsDir() {
 			return f, nil
 		}
@@ -579,7 +579,7 @@ func runCgroupOps(root *os.File, ops []cgroupMountOp) error {
 			err = unix.Mount(op.Source, tpath, "", unix.MS_BIND|unix.MS_REC, "")
 			if err == nil && op.Flags != 0 {
 				target.Close()
-				if target, err = pathrs.OpenatInRoot(root, op.Dest); err == nil {
+				if target, err = openInRoot(root, op.Dest); err == nil {
 					err = remountBind(procFd(target), op.Flags, 0, op.Flags&atimeFlags != 0)
 				}
 			}
@@ -623,7 +623,7 @@ func setupDev(root *os.File, hostDevices bool) error {
 	if _, err := os.Stat("/proc/kcore"); err == nil {
 		links = append(links, [2]string{"/proc/kcore", "/dev/core"})
 	}
-	devDir, err := pathrs.OpenatInRoot(root, "/dev")
+	devDir, err := openInRoot(root, "/dev")
 	if err != nil {
 		return fmt.Errorf("open /dev: %w", err)
 	}
@@ -666,7 +666,7 @@ func createDevice(root *os.File, d specs.LinuxDevice, hostDevices bool) error {
 			return fmt.Errorf("device %s: create mount point: %w", d.Path, err)
 		}
 		unix.Close(fd)
-		target, err := pathrs.OpenatInRoot(root, d.Path)
+		target, err := openInRoot(root, d.Path)
 		if err != nil {
 			return err
 		}
