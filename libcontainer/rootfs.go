@@ -521,6 +521,9 @@ func mkdirAllInRoot(root *os.File, dir string) (*os.File, error) {
 		}
 		f.Close()
 	}
+	if f := mkdirLastInRoot(root, dir); f != nil {
+		return f, nil
+	}
 	f, err := pathrs.MkdirAllHandle(root, dir, 0o755)
 	if err == nil || !errors.Is(err, unix.ENOTDIR) {
 		return f, err
@@ -538,6 +541,39 @@ func mkdirAllInRoot(root *os.File, dir string) (*os.File, error) {
 		return nil, err
 	}
 	return pathrs.MkdirAllHandle(root, "/"+rel, 0o755)
+}
+
+// mkdirLastInRoot is mkdirAllInRoot's common case, where only the last
+// component of dir is missing (a cgroup directory on the tmpfs, /dev/pts):
+// mkdirat(2) of that one name in a handle to the parent, which openat2
+// resolved inside root, then a handle to the new directory, resolved
+// inside root again. It returns nil for anything else (a missing parent,
+// a dangling symlink, a name that is not a directory), which is left to
+// MkdirAllHandle and its errors. MkdirAllHandle takes about ten openat2
+// calls and procfs checks for the same.
+func mkdirLastInRoot(root *os.File, dir string) *os.File {
+	name := filepath.Base(dir)
+	if name == "." || name == ".." || name == "/" {
+		return nil
+	}
+	parent, err := openInRoot(root, filepath.Dir(dir))
+	if err != nil {
+		return nil
+	}
+	err = unix.Mkdirat(int(parent.Fd()), name, 0o755)
+	parent.Close()
+	if err != nil && err != unix.EEXIST {
+		return nil
+	}
+	f, err := openInRoot(root, dir)
+	if err != nil {
+		return nil
+	}
+	if fi, err := f.Stat(); err != nil || !fi.IsDir() {
+		f.Close()
+		return nil
+	}
+	return f
 }
 
 // runCgroupOps carries out the cgroup filesystem plan for one mount entry.
