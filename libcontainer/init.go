@@ -57,10 +57,11 @@ func Init() {
 }
 
 func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
-	var cfg initConfig
-	if err := dec.Decode(&cfg); err != nil {
+	var in initConfigIn
+	if err := dec.Decode(&in); err != nil {
 		return fmt.Errorf("read init config: %w", err)
 	}
+	cfg := in.config()
 	cfg.sock = sock
 	spec := cfg.Spec
 	proc := spec.Process
