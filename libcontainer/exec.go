@@ -60,6 +60,9 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 		return -1, err
 	}
 
+	if !c.state.Rootless {
+		go cgWarmUp() // the process joins the container's cgroups
+	}
 	var sigc chan os.Signal
 	signalsCaught := func() {}
 	if !eo.Detach {

@@ -106,6 +106,9 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if !spec.Process.Terminal && co.ConsoleSocket != "" {
 		return nil, errors.New("cannot use console socket if runc will not detach or allocate tty")
 	}
+	if !opts.Rootless {
+		go cgWarmUp()
+	}
 	// Only computes paths (or checks for systemd): fails before anything is made.
 	m, err := newCgroupManager(co.ID, spec, opts.Systemd, opts.Rootless)
 	if err != nil {
