@@ -124,7 +124,7 @@ func initAlive(pid int, start uint64) bool {
 
 // procStat returns the start time (field 22) and state (field 3) of pid.
 func procStat(pid int) (uint64, byte, error) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	data, err := readFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, 0, err
 	}

@@ -66,7 +66,7 @@ func openStateDir(root, id string, exclusive bool) (*stateDir, error) {
 		return nil, err
 	}
 	p := filepath.Join(root, id)
-	f, err := os.OpenFile(p, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	f, err := openDir(p)
 	if err != nil {
 		if os.IsNotExist(err) || errors.Is(err, unix.ENOTDIR) || errors.Is(err, unix.ELOOP) {
 			return nil, ErrNotExist
@@ -100,7 +100,7 @@ func newStateDir(root, id string) (*stateDir, error) {
 		}
 		return nil, fmt.Errorf("create container state %s: %w", p, err)
 	}
-	f, err := os.OpenFile(p, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	f, err := openDir(p)
 	if err == nil {
 		err = flockRetry(int(f.Fd()), unix.LOCK_EX)
 	}
@@ -148,7 +148,7 @@ func (d *stateDir) remove() error {
 }
 
 func (d *stateDir) load() (*State, error) {
-	data, err := os.ReadFile(filepath.Join(d.path, stateFile))
+	data, err := readFile(filepath.Join(d.path, stateFile))
 	if err != nil {
 		if os.IsNotExist(err) {
 			return nil, ErrNotExist

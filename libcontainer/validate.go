@@ -25,7 +25,7 @@ func LoadSpec(bundle string) (*specs.Spec, error) {
 		return nil, fmt.Errorf("bundle %s is not a directory", bundle)
 	}
 	path := filepath.Join(bundle, "config.json")
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
 		if os.IsNotExist(err) {
 			return nil, fmt.Errorf("JSON specification file %s not found", path)
