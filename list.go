@@ -38,7 +38,7 @@ var listCommand = &cli.Command{
 		}
 		var entries []libcontainer.OCIState
 		for _, id := range ids {
-			c, err := libcontainer.Load(opts, id, false)
+			c, err := libcontainer.LoadBrief(opts, id)
 			if err != nil {
 				// Gone, or half-made by a create that holds its lock: skip it.
 				continue
