@@ -365,6 +365,15 @@ func newInitCmd(dir string, preserveFDs int) (*initCmd, error) {
 	if err != nil {
 		return nil, fmt.Errorf("init socketpair: %w", err)
 	}
+	// Our end non-blocking: reads and writes wait in the Go runtime's
+	// poller, not in a blocked system call that its monitor thread polls
+	// every 20 µs and hands the processor away from (more threads and
+	// wake-ups while init works). init's end stays blocking.
+	if err := unix.SetNonblock(fds[0], true); err != nil {
+		unix.Close(fds[0])
+		unix.Close(fds[1])
+		return nil, fmt.Errorf("init socketpair: %w", err)
+	}
 	l := &initCmd{sock: os.NewFile(uintptr(fds[0]), "init-parent"), child: os.NewFile(uintptr(fds[1]), "init-child")}
 	if l.exe, err = sealedSelf(); err != nil {
 		l.close()
