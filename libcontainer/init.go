@@ -61,7 +61,10 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	if err := dec.Decode(&in); err != nil {
 		return fmt.Errorf("read init config: %w", err)
 	}
-	cfg := in.config()
+	cfg, err := in.config()
+	if err != nil {
+		return fmt.Errorf("read init config: %w", err)
+	}
 	cfg.sock = sock
 	spec := cfg.Spec
 	proc := spec.Process

@@ -24,7 +24,13 @@ func TestInitConfigInRoundTrip(t *testing.T) {
 			Resources:   &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: &limit}},
 			MaskedPaths: []string{"/proc/kcore"},
 			Sysctl:      map[string]string{"net.ipv4.ip_forward": "1"},
-			Seccomp:     &specs.LinuxSeccomp{DefaultAction: specs.ActAllow},
+			Seccomp: &specs.LinuxSeccomp{DefaultAction: specs.ActErrno, Syscalls: []specs.LinuxSyscall{
+				{Names: []string{"read"}, Action: specs.ActAllow, Args: []specs.LinuxSeccompArg{{Index: 1, Value: 2, Op: specs.OpEqualTo}}},
+			}},
+			Personality: &specs.LinuxPersonality{Domain: specs.PerLinux32},
+			TimeOffsets: map[string]specs.LinuxTimeOffset{"monotonic": {Secs: 5}},
+			IntelRdt:    &specs.LinuxIntelRdt{ClosID: "x"},
+			NetDevices:  map[string]specs.LinuxNetDevice{"eth1": {Name: "e"}},
 		},
 		Windows:     &specs.Windows{},
 		Annotations: map[string]string{"a": "b"},
@@ -38,7 +44,10 @@ func TestInitConfigInRoundTrip(t *testing.T) {
 	if err := json.Unmarshal(data, &in); err != nil {
 		t.Fatal(err)
 	}
-	got := in.config()
+	got, err := in.config()
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	want := out
 	ws := *spec
@@ -63,7 +72,7 @@ func TestInitConfigInRoundTrip(t *testing.T) {
 	if err := json.Unmarshal(data, &in); err != nil {
 		t.Fatal(err)
 	}
-	if s := in.config().Spec; s == nil || s.Linux != nil || s.Hostname != "h" {
-		t.Errorf("without linux: %+v", s)
+	if cfg, err := in.config(); err != nil || cfg.Spec == nil || cfg.Spec.Linux != nil || cfg.Spec.Hostname != "h" {
+		t.Errorf("without linux: %+v, %v", cfg.Spec, err)
 	}
 }
