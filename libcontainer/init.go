@@ -109,7 +109,7 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		}
 		return nil
 	}
-	if hasNewNamespace(spec, specs.MountNamespace) {
+	if hasNewNamespace(spec, specs.MountNamespace) || !hasNamespace(spec, specs.MountNamespace) {
 		if err := setupRootfs(&cfg, ready); err != nil {
 			return err
 		}
