@@ -286,7 +286,7 @@ bound" ]
 
 @test "bind flags in a user namespace: locked flags stay, clearing one is refused" {
 	use_userns
-	flagged_tmpfs "$TESTDIR/src" nosuid,nodev,noexec,noatime
+	flagged_tmpfs "$TESTDIR/src" nosuid,nodev,noexec,noatime,nosymfollow
 	mkdir rootfs/named rootfs/plain rootfs/cleared
 	update_config '.mounts += [
 		{destination: "/plain", type: "bind", source: "'"$TESTDIR"'/src", options: ["bind"]},
@@ -302,6 +302,12 @@ bound" ]
 		done
 	done
 	has_opt "$(mount_opts "$(mountinfo_of /named)")" ro
+	# nosymfollow is not locked: named flags replace it; unnamed keep it.
+	! has_opt "$(mount_opts "$(mountinfo_of /named)")" nosymfollow
+	has_opt "$(mount_opts "$(mountinfo_of /plain)")" nosymfollow
+	# The host's source is unchanged.
+	o=$(awk -v m="$TESTDIR/src" '$5 == m {print $6}' /proc/self/mountinfo | tail -1)
+	[ "$o" = "rw,nosuid,nodev,noexec,noatime,nosymfollow" ] || fail "host source: $o"
 
 	update_config '.mounts += [{destination: "/cleared", type: "bind", source: "'"$TESTDIR"'/src", options: ["bind", "dev"]}]'
 	runc run test_rules
