@@ -185,6 +185,9 @@ func setupRootfs(cfg *initConfig, beforePivot func() error) error {
 			continue
 		}
 		mc := mountCtx{bundle: cfg.Bundle, userns: cfg.HostDevices}
+		if !cfg.RuntimeSources && mountIsIDMapped(m) {
+			return mountError(m, errors.New("idmapped mounts need a runtime running as root"))
+		}
 		if cfg.RuntimeSources && needsRuntimeSource(m, cfg.HostDevices) {
 			f, err := requestMountSource(cfg.sock, i)
 			if err != nil {
