@@ -416,6 +416,8 @@ bound" ]
 	use_userns
 	mkdir -m 777 "$TESTDIR/src"
 	touch "$TESTDIR/src/f"
+	local before
+	before=$(grep -c idmapped /proc/self/mountinfo || true)
 	local i mounts=""
 	for i in $(seq 20); do
 		mkdir rootfs/m$i
@@ -429,6 +431,9 @@ bound" ]
 	[ "${lines[0]}" = 0 ]
 	[ "${lines[1]}" = 0 ]
 	[ "${lines[2]}" = 20 ]
+	# On the host: the owner is unchanged and no idmapped mount is left.
+	[ "$(stat -c %u "$TESTDIR/src/f")" = 0 ]
+	[ "$(grep -c idmapped /proc/self/mountinfo)" = "$before" ]
 }
 
 @test "no mount namespace and a terminal: the process gets one, hooks run" {
