@@ -306,17 +306,6 @@ static int join_namespaces(struct bootstrap *b)
 				bail("nsenter: setns %s", b->nspaths[i]);
 			}
 			close(fds[i]);
-			/*
-			 * In a user namespace joined by path, be its root (if it
-			 * maps one), as after making one: mounts and files made
-			 * for the container need an id the namespace maps.
-			 */
-			if (f == CLONE_NEWUSER) {
-				if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
-					bail("nsenter: setresgid to the joined user namespace's root");
-				if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
-					bail("nsenter: setresuid to the joined user namespace's root");
-			}
 		}
 	}
 	return userfd >= 0;
