@@ -113,7 +113,10 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		}
 		return nil
 	}
-	if hasNewNamespace(spec, specs.MountNamespace) {
+	// Without a mount namespace the mounts are made in the host's, as runc
+	// does, unless a user namespace leaves init no right to mount there.
+	hostMounts := !hasNamespace(spec, specs.MountNamespace) && !hasNamespace(spec, specs.UserNamespace)
+	if hasNewNamespace(spec, specs.MountNamespace) || hostMounts {
 		if err := setupRootfs(&cfg, ready); err != nil {
 			return err
 		}
