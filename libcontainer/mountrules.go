@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/moby/sys/mountinfo"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -40,7 +39,7 @@ func checkOrdinaryDir(root *os.File, dest, fstype string) error {
 	if dest == "/" {
 		return nil
 	}
-	parent, err := pathrs.OpenatInRoot(root, filepath.Dir(dest))
+	parent, err := openInRoot(root, filepath.Dir(dest))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil

@@ -364,7 +364,7 @@ func mountEntry(root *os.File, m specs.Mount, mc mountCtx) error {
 	}
 	var tmpfsOrig *os.File // tmpcopyup: the directory the tmpfs covers
 	if m.Type == "tmpfs" {
-		if cur, err := pathrs.OpenatInRoot(root, dest); err == nil {
+		if cur, err := openInRoot(root, dest); err == nil {
 			var st unix.Stat_t
 			if unix.Fstat(int(cur.Fd()), &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR {
 				// The tmpfs takes the mode of the directory it covers,
