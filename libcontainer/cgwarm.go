@@ -26,7 +26,7 @@ import (
 // refuses those before it takes the lock.) Any failure (no permission,
 // an unusual layout) just leaves the wait where it was.
 func cgWarmUp() {
-	data, err := os.ReadFile("/proc/self/cgroup")
+	data, err := readFile("/proc/self/cgroup")
 	if err != nil {
 		return
 	}

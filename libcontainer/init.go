@@ -399,7 +399,7 @@ func withHome(env []string, uid uint32) []string {
 		}
 	}
 	home := "/"
-	if data, err := os.ReadFile("/etc/passwd"); err == nil {
+	if data, err := readFile("/etc/passwd"); err == nil {
 		for _, line := range strings.Split(string(data), "\n") {
 			f := strings.Split(line, ":")
 			if len(f) >= 6 && f[2] == strconv.Itoa(int(uid)) && f[5] != "" {

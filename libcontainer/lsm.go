@@ -26,7 +26,7 @@ func apparmorEnabled() bool {
 	if _, err := os.Stat("/sys/kernel/security/apparmor"); err != nil {
 		return false
 	}
-	b, err := os.ReadFile("/sys/module/apparmor/parameters/enabled")
+	b, err := readFile("/sys/module/apparmor/parameters/enabled")
 	return err == nil && len(b) > 0 && b[0] == 'Y'
 }
 

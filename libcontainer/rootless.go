@@ -57,7 +57,7 @@ var userNS struct {
 // than the initial one (whose uid map is the whole range, identity).
 func RunningInUserNS() bool {
 	userNS.once.Do(func() {
-		data, err := os.ReadFile("/proc/self/uid_map")
+		data, err := readFile("/proc/self/uid_map")
 		if err != nil {
 			return
 		}
@@ -348,7 +348,7 @@ func pidNamespacePids(initPid int, ownPidNS bool) ([]int, error) {
 // setgroupsDenied tells whether setgroups(2) is refused in our user
 // namespace.
 func setgroupsDenied() bool {
-	data, err := os.ReadFile("/proc/self/setgroups")
+	data, err := readFile("/proc/self/setgroups")
 	return err == nil && string(bytes.TrimSpace(data)) == "deny"
 }
 
