@@ -40,7 +40,7 @@ var listCommand = &cli.Command{
 			// As runc: only the default root may be missing (nothing
 			// was created yet); a --root given that does not exist is
 			// an error.
-			if _, err := os.Stat(opts.Root); err != nil {
+			if _, err := os.ReadDir(opts.Root); err != nil {
 				return err
 			}
 		}
