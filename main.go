@@ -128,21 +128,35 @@ func setupLogging(ctx context.Context, cmd *cli.Command) (context.Context, error
 }
 
 // exitError carries a process exit status through urfave/cli.
-type exitError struct{ code int }
+// With err set, err is reported (as any error is) and code is the exit
+// status.
+type exitError struct {
+	code int
+	err  error
+}
 
-func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+func (e *exitError) Error() string {
+	if e.err != nil {
+		return e.err.Error()
+	}
+	return fmt.Sprintf("exit status %d", e.code)
+}
 
 // fatal reports err as one line and exits non-zero.
 func fatal(err error) {
 	var ee *exitError
+	code := 1
 	if errors.As(err, &ee) {
-		os.Exit(ee.code)
+		if ee.err == nil {
+			os.Exit(ee.code)
+		}
+		code = ee.code
 	}
 	logrus.Error(err)
 	if out := logrus.StandardLogger().Out; out != os.Stderr {
 		fmt.Fprintln(os.Stderr, err)
 	}
-	os.Exit(1)
+	os.Exit(code)
 }
 
 // globalOptions reads the global flags every command needs.

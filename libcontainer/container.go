@@ -285,6 +285,11 @@ func (c *Container) Signal(sig unix.Signal, all bool) error {
 	if st == Stopped {
 		return errors.New("container not running")
 	}
+	if sig == unix.SIGKILL && !hasNewNamespace(c.state.Config, specs.PIDNamespace) {
+		// Without a pid namespace of its own, the death of init does not
+		// take the other processes with it: kill them all, as runc does.
+		return c.signalAll(sig)
+	}
 	if err := signalInit(c.state.InitPid, sig); err != nil {
 		return err
 	}
@@ -402,6 +407,10 @@ func (c *Container) Destroy(force bool) error {
 		}
 	}
 	if st != Stopped {
+		if !hasNewNamespace(c.state.Config, specs.PIDNamespace) {
+			// The other processes first: none may outlive init.
+			c.signalAll(unix.SIGKILL)
+		}
 		if st == Paused {
 			// A frozen process takes its SIGKILL only once thawed.
 			signalInit(c.state.InitPid, unix.SIGKILL)

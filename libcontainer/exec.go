@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -38,6 +39,10 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 		if !eo.IgnorePaused {
 			return -1, errors.New("cannot exec in a paused container (use --ignore-paused to override)")
 		}
+		// The new process stays frozen in the container's cgroup until
+		// the container is resumed: holding the lock until then would
+		// keep `resume` from ever taking it.
+		c.Close()
 	default:
 		return -1, fmt.Errorf("cannot exec in a stopped container")
 	}
@@ -55,6 +60,12 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 		return -1, errors.New("cannot use console socket if runc will not detach or allocate tty")
 	}
 	if err := validateProcessSched(proc); err != nil {
+		return -1, err
+	}
+	if err := checkSubCgroups(eo.SubCgroups); err != nil {
+		return -1, err
+	}
+	if err := checkSchedCpuset(c.state.Config, proc); err != nil {
 		return -1, err
 	}
 	if err := validateProcessLSM(proc); err != nil {
@@ -134,6 +145,9 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 	} else if err := applyCgroup(m, pid, &spec); err != nil {
 		return fail(fmt.Errorf("join the container's cgroup: %w", err))
 	}
+	if err := resetAffinity(pid); err != nil {
+		return fail(err)
+	}
 	if err := sendJSON(l.sock, cfg); err != nil {
 		return fail(err)
 	}
@@ -183,6 +197,9 @@ func joinSubCgroups(paths, sub map[string]string, pid int) error {
 			return fmt.Errorf("--cgroup: the container has no cgroup for controller %q", c)
 		}
 	}
+	if err := checkSubCgroups(sub); err != nil {
+		return err
+	}
 	type move struct{ ctrl, dir string }
 	var plain, named []move
 	for c, dir := range paths {
@@ -191,7 +208,7 @@ func joinSubCgroups(paths, sub map[string]string, pid int) error {
 			p, ok = sub[""]
 		}
 		if ok {
-			dir = filepath.Join(dir, filepath.Join("/", p))
+			dir = filepath.Join(dir, p)
 			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 				return fmt.Errorf("--cgroup: cgroup %s does not exist", dir)
 			}
@@ -209,6 +226,18 @@ func joinSubCgroups(paths, sub map[string]string, pid int) error {
 	for _, mv := range append(plain, named...) {
 		if err := writeCgroupProc(mv.dir, pid); err != nil {
 			return fmt.Errorf("join cgroup %s: %w", mv.dir, err)
+		}
+	}
+	return nil
+}
+
+// checkSubCgroups refuses a sub-cgroup path that leads out of the
+// container's cgroup (".." above it), as runc does.
+func checkSubCgroups(sub map[string]string) error {
+	const base = "/container"
+	for _, p := range sub {
+		if j := filepath.Join(base, p); j != base && !strings.HasPrefix(j, base+"/") {
+			return fmt.Errorf("bad sub cgroup path: %s", p)
 		}
 	}
 	return nil

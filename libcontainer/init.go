@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -75,8 +76,13 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		if err != nil {
 			return err
 		}
-		sock.Close()
-		return execUser(path, proc.Args, env)
+		// The socket stays open, close-on-exec: its end of file tells
+		// the parent that the user's program runs (`exec -d --pid-file`
+		// returns only then), and a failed execve can still be told.
+		if err := unix.Exec(path, proc.Args, env); err != nil {
+			return fmt.Errorf("exec %s: %w", proc.Args[0], err)
+		}
+		return nil
 	}
 	unix.Umask(0)
 
@@ -198,6 +204,14 @@ func startProcess(cfg *initConfig, path string, env []string) error {
 		// Started: as the user's process, in its root, just before execve.
 		hs := *cfg.HookState
 		hs.Status = specs.StateCreated
+		// As runc: a startContainer hook without env of its own gets
+		// the environment of the container's process.
+		os.Clearenv()
+		for _, e := range env {
+			if k, v, ok := strings.Cut(e, "="); ok && k != "" {
+				os.Setenv(k, v)
+			}
+		}
 		if err := runHooks(cfg.Spec, hookStartContainer, &hs, "", false); err != nil {
 			return err
 		}
@@ -206,15 +220,6 @@ func startProcess(cfg *initConfig, path string, env []string) error {
 	if err := unix.Exec(path, args, env); err != nil {
 		return fmt.Errorf("exec %s: %w", args[0], err)
 	}
-	return nil
-}
-
-// execUser replaces init with the user's process.
-func execUser(path string, args, env []string) error {
-	err := unix.Exec(path, args, env)
-	// Too late for the parent to hear of it: the container's stderr gets it.
-	fmt.Fprintf(os.Stderr, "runc init: exec %s: %v\n", args[0], err)
-	os.Exit(127)
 	return nil
 }
 
@@ -230,7 +235,7 @@ func prepareProcess(cfg *initConfig) (string, []string, error) {
 	if err := setRlimits(proc.Rlimits); err != nil {
 		return "", nil, err
 	}
-	env := proc.Env
+	env := dedupEnv(proc.Env)
 	path, err := lookPath(proc.Args[0], env)
 	if err != nil {
 		return "", nil, err
@@ -253,12 +258,19 @@ func prepareProcess(cfg *initConfig) (string, []string, error) {
 			return "", nil, err
 		}
 	}
+	// The cwd is entered while we still have our privileges (a cwd that
+	// only root may enter works for another user); only if that fails is
+	// it tried again as the user, who may be the only one allowed in (a
+	// root-squashing network filesystem), as runc does.
+	chdirLater := unix.Chdir(proc.Cwd) != nil
 	if err := setupUser(proc); err != nil {
 		return "", nil, err
 	}
 	env = withHome(env, proc.User.UID)
-	if err := unix.Chdir(proc.Cwd); err != nil {
-		return "", nil, fmt.Errorf("chdir to cwd (%q) set in config.json failed: %w", proc.Cwd, err)
+	if chdirLater {
+		if err := unix.Chdir(proc.Cwd); err != nil {
+			return "", nil, fmt.Errorf("chdir to cwd (%q) set in config.json failed: %w", proc.Cwd, err)
+		}
 	}
 	// A cwd reached through a magic link (/proc/self/fd/N of a descriptor
 	// still open here) could lie outside the container's root: the kernel
@@ -387,11 +399,34 @@ func setupUser(proc *specs.Process) error {
 	return caps.apply()
 }
 
-// withHome adds HOME from the container's /etc/passwd when env has none.
+// dedupEnv keeps one entry per variable: the last one given, at the place
+// of that last one (as execve's callers expect when a value is overridden).
+func dedupEnv(env []string) []string {
+	seen := make(map[string]bool, len(env))
+	out := make([]string, 0, len(env))
+	for i := len(env) - 1; i >= 0; i-- {
+		if k, _, ok := strings.Cut(env[i], "="); ok {
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		}
+		out = append(out, env[i])
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// withHome sets HOME from the container's /etc/passwd (or "/") when env
+// has none or an empty one.
 func withHome(env []string, uid uint32) []string {
-	for _, e := range env {
-		if strings.HasPrefix(e, "HOME=") {
-			return env
+	at := -1
+	for i, e := range env {
+		if v, ok := strings.CutPrefix(e, "HOME="); ok {
+			if v != "" {
+				return env
+			}
+			at = i
 		}
 	}
 	home := "/"
@@ -403,6 +438,11 @@ func withHome(env []string, uid uint32) []string {
 				break
 			}
 		}
+	}
+	if at >= 0 {
+		env = slices.Clone(env)
+		env[at] = "HOME=" + home
+		return env
 	}
 	return append(env, "HOME="+home)
 }

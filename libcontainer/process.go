@@ -295,6 +295,10 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 			return c, fmt.Errorf("apply cgroup: %w", err)
 		}
 	}
+	// In its cgroups: the initial affinity has done its work.
+	if err := resetAffinity(initPid); err != nil {
+		return c, err
+	}
 	st.CgroupPaths = maps.Clone(m.GetPaths())
 	if opts.Rootless {
 		pruneMissingCgroups(st.CgroupPaths)
@@ -474,8 +478,9 @@ func hostRootIDs(spec *specs.Spec) (int, int) {
 	return find(spec.Linux.UIDMappings), find(spec.Linux.GIDMappings)
 }
 
-// setInitialAffinity pins init to execCPUAffinity.initial until it
-// execs (where the final affinity, if any, replaces it).
+// setInitialAffinity pins init to execCPUAffinity.initial while it
+// joins the container's cgroups; then its affinity is reset to the
+// cpuset's, and the final affinity, if any, is set just before it execs.
 func setInitialAffinity(pid int, p *specs.Process) error {
 	if a := p.ExecCPUAffinity; a != nil && a.Initial != "" {
 		if err := setAffinity(pid, a.Initial); err != nil {

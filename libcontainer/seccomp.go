@@ -161,6 +161,11 @@ func checkSeccomp(s *specs.LinuxSeccomp) error {
 			if s.ListenerPath == "" {
 				return errors.New("seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath, the seccomp agent's socket")
 			}
+			if slices.Contains(sc.Names, "write") {
+				// As runc: the runtime's own messages after the filter is
+				// loaded (its errors included) would wait for an agent.
+				return errors.New("SCMP_ACT_NOTIFY cannot be used for the write syscall")
+			}
 			if slices.Contains(sc.Names, "sendmsg") {
 				// init hands the listener to the runtime with sendmsg(2).
 				return errors.New("seccomp: SCMP_ACT_NOTIFY cannot be used for sendmsg, which hands the listener to the seccomp agent")

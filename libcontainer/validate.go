@@ -120,6 +120,9 @@ func validateSpec(spec *specs.Spec) error {
 	if err := validateProcessSched(spec.Process); err != nil {
 		return err
 	}
+	if err := checkSchedCpuset(spec, spec.Process); err != nil {
+		return err
+	}
 	if err := checkIntelRdt(spec); err != nil {
 		return err
 	}

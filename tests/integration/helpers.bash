@@ -87,7 +87,9 @@ setup_busybox() {
 	HOSTDIR=$TESTDIR/host
 	RUNC_CALLS=0
 	CLEANUPS=()
-	mkdir -p "$BUNDLE" "$HOSTDIR"
+	# The state root exists, as a client's does: `list --root` of a
+	# missing directory is an error (runc 1.2).
+	mkdir -p "$BUNDLE" "$HOSTDIR" "$ROOT"
 	# Hard links: creating ~300 symlinks per test is slow on this disk.
 	# Directories are new, so files a container creates stay private; the
 	# small files a test might rewrite in place are real copies.  Nothing
