@@ -27,6 +27,7 @@ type CreateOpts struct {
 	Spec          *specs.Spec
 	PidFile       string
 	ConsoleSocket string
+	PidfdSocket   string // --pidfd-socket: gets a pidfd of init
 	NoPivot       bool
 	NoNewKeyring  bool
 	PreserveFDs   int
@@ -223,6 +224,11 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if err := boot.planUserns(spec); err != nil {
 		return c, err
 	}
+	pidfdSock, err := dialPidfdSocket(co.PidfdSocket)
+	if err != nil {
+		return c, err
+	}
+	defer pidfdSock.close()
 	if err := cmd.Start(); err != nil {
 		return c, fmt.Errorf("start init: %w", err)
 	}
@@ -258,6 +264,9 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		return c, err
 	}
 	st.InitPid = initPid
+	if err := pidfdSock.open(initPid); err != nil {
+		return c, err
+	}
 	if err := setInitialAffinity(initPid, spec.Process); err != nil {
 		return c, err
 	}
@@ -315,6 +324,9 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	}
 	if err := dir.save(st); err != nil {
 		return c, fmt.Errorf("save state: %w", err)
+	}
+	if err := pidfdSock.send(pidfdKindInit); err != nil {
+		return c, err
 	}
 	if co.PidFile != "" {
 		if err := WritePidFile(co.PidFile, initPid); err != nil {
