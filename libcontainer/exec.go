@@ -22,6 +22,7 @@ type ExecOpts struct {
 	Detach        bool
 	PidFile       string
 	ConsoleSocket string
+	PidfdSocket   string // --pidfd-socket: gets a pidfd of the process
 	PreserveFDs   int
 	IgnorePaused  bool
 	// SubCgroups puts the process in existing sub-cgroups of the
@@ -110,6 +111,11 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 		cfg.ConsoleFd = l.nextFd(conn)
 	}
 
+	pidfdSock, err := dialPidfdSocket(eo.PidfdSocket)
+	if err != nil {
+		return -1, err
+	}
+	defer pidfdSock.close()
 	boot := c.joinBootstrap()
 	if err := l.cmd.Start(); err != nil {
 		return -1, fmt.Errorf("start init: %w", err)
@@ -129,6 +135,9 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 		unix.Kill(pid, unix.SIGKILL)
 		unix.Wait4(pid, nil, 0, nil)
 		return -1, err
+	}
+	if err := pidfdSock.open(pid); err != nil {
+		return fail(err)
 	}
 	if err := setInitialAffinity(pid, proc); err != nil {
 		return fail(err)
@@ -166,6 +175,10 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 			return fail(fmt.Errorf("write pid file: %w", err))
 		}
 	}
+	if err := pidfdSock.send(pidfdKindExec); err != nil {
+		return fail(err)
+	}
+	pidfdSock.close()
 	if eo.Detach {
 		return 0, nil
 	}

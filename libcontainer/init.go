@@ -246,6 +246,9 @@ func prepareProcess(cfg *initConfig) (string, []string, error) {
 	if err := applyProcessSched(proc); err != nil {
 		return "", nil, err
 	}
+	if err := applyMemoryPolicy(cfg.Spec.Linux.MemoryPolicy); err != nil {
+		return "", nil, err
+	}
 	if err := applyLSM(proc); err != nil {
 		return "", nil, err
 	}

@@ -27,6 +27,7 @@ type CreateOpts struct {
 	Spec          *specs.Spec
 	PidFile       string
 	ConsoleSocket string
+	PidfdSocket   string // --pidfd-socket: gets a pidfd of init
 	NoPivot       bool
 	NoNewKeyring  bool
 	PreserveFDs   int
@@ -218,6 +219,11 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if err := boot.planUserns(spec); err != nil {
 		return c, err
 	}
+	pidfdSock, err := dialPidfdSocket(co.PidfdSocket)
+	if err != nil {
+		return c, err
+	}
+	defer pidfdSock.close()
 	if err := cmd.Start(); err != nil {
 		return c, fmt.Errorf("start init: %w", err)
 	}
@@ -255,6 +261,9 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	st.InitPid = initPid
 	// Before init hears from us: nothing of the container's runs yet.
 	if err := moveNetDevices(spec, initPid); err != nil {
+		return c, err
+	}
+	if err := pidfdSock.open(initPid); err != nil {
 		return c, err
 	}
 	if err := setInitialAffinity(initPid, spec.Process); err != nil {
@@ -322,6 +331,9 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	}
 	if err := dir.save(st); err != nil {
 		return c, fmt.Errorf("save state: %w", err)
+	}
+	if err := pidfdSock.send(pidfdKindInit); err != nil {
+		return c, err
 	}
 	if co.PidFile != "" {
 		if err := WritePidFile(co.PidFile, initPid); err != nil {

@@ -126,6 +126,9 @@ func validateSpec(spec *specs.Spec) error {
 	if err := checkIntelRdt(spec); err != nil {
 		return err
 	}
+	if err := validateMemoryPolicy(spec.Linux.MemoryPolicy); err != nil {
+		return err
+	}
 	if err := validateLSM(spec); err != nil {
 		return err
 	}
