@@ -168,7 +168,7 @@ func runStage(conn io.ReadWriter, b *bootstrap, spec *specs.Spec) (int, error) {
 			}
 			msg := make([]byte, val)
 			io.ReadFull(conn, msg)
-			return 0, fmt.Errorf("%s", msg)
+			return 0, &initError{string(msg)}
 		default:
 			return 0, fmt.Errorf("unexpected message %d from init's C stage", typ)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
 
@@ -191,9 +192,12 @@ func (c *Container) Start() error {
 	default:
 		return fmt.Errorf("cannot start an already %s container", st)
 	}
+	done := phase("start")
+	logrus.Debugf("start %s: releasing init (pid %d)", c.state.ID, c.state.InitPid)
 	if err := openExecFifo(filepath.Join(c.dir.path, fifoName), c.state.InitPid); err != nil {
 		return err
 	}
+	done()
 	runRuntimeHooks(c.state, hookPoststart, Running, c.state.InitPid, true)
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
 
@@ -23,6 +24,9 @@ func init() {
 		runtime.LockOSThread()
 	}
 }
+
+// closeLog closes init's log pipe (see logpipe.go).
+var closeLog = func() {}
 
 // errParentGone: the parent closed the socket instead of answering.
 var errParentGone = errors.New("parent gone")
@@ -35,6 +39,7 @@ func Init() {
 		fmt.Fprintln(os.Stderr, "runc init: must be started by the runtime")
 		os.Exit(1)
 	}
+	closeLog = initLogging()
 	os.Clearenv()
 	// A non-blocking socket makes the Go runtime set up its poller now,
 	// before a low RLIMIT_NOFILE could leave it no descriptor to do so.
@@ -64,6 +69,7 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	cfg.sock = sock
 	spec := cfg.Spec
 	proc := spec.Process
+	logrus.Debugf("init: config received (exec: %v), pid %d", cfg.Exec, os.Getpid())
 	if cfg.Exec {
 		// A process joining a running container: no rootfs to set up.
 		if proc.Terminal {
@@ -75,6 +81,7 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		if err != nil {
 			return err
 		}
+		logrus.Debugf("init: exec %s", path)
 		sock.Close()
 		return execUser(path, proc.Args, env)
 	}
@@ -91,6 +98,8 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	// createContainer hooks run here, where the runtime's paths still
 	// resolve.
 	ready := func() error {
+		defer phase("init:wait-runtime")()
+		logrus.Debug("init: mounts done, waiting for the runtime (cgroup resources, hooks)")
 		if err := enc.Encode(syncMsg{Type: syncReady}); err != nil {
 			return err
 		}
@@ -110,6 +119,7 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		return nil
 	}
 	if hasNewNamespace(spec, specs.MountNamespace) {
+		logrus.Debugf("init: setting up the root filesystem %s", cfg.Rootfs)
 		if err := setupRootfs(&cfg, ready); err != nil {
 			return err
 		}
@@ -158,7 +168,10 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		return err
 	}
 
-	// All done: closing the socket tells the parent so. Then wait for start.
+	// All done: closing the socket tells the parent so. Then wait for
+	// start; nothing is logged from then on.
+	logrus.Debug("init: set-up done, waiting on the exec fifo")
+	closeLog()
 	sock.Close()
 	// Not by /proc/self/fd/N: the container's /proc could lead elsewhere.
 	fifo, err := reopenFifo(unix.O_WRONLY)
@@ -210,6 +223,7 @@ func execUser(path string, args, env []string) error {
 // order: fds, rlimits, the executable's lookup, user and capabilities,
 // HOME, cwd, no_new_privs and umask.
 func prepareProcess(cfg *initConfig) (string, []string, error) {
+	defer phase("init:process")()
 	proc := cfg.Spec.Process
 	// Before the rlimits: a low RLIMIT_NOFILE must not stop us listing fds.
 	if err := closeExtraFds(3 + cfg.PreserveFDs); err != nil {
@@ -302,10 +316,10 @@ func lookPath(file string, env []string) (string, error) {
 func checkExecutable(p string) error {
 	var st unix.Stat_t
 	if err := unix.Stat(p, &st); err != nil {
-		return err
+		return &os.PathError{Op: "stat", Path: p, Err: err}
 	}
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-		return errors.New("is a directory")
+		return os.ErrPermission // as execvp and runc say
 	}
 	if st.Mode&0o111 == 0 {
 		return os.ErrPermission
@@ -323,6 +337,7 @@ var rlimitNames = map[string]int{
 }
 
 func setRlimits(rls []specs.POSIXRlimit) error {
+	defer phase("init:rlimits")()
 	for _, rl := range rls {
 		res, ok := rlimitNames[rl.Type]
 		if !ok {
@@ -338,6 +353,8 @@ func setRlimits(rls []specs.POSIXRlimit) error {
 
 // setupUser drops to the configured user and capability sets.
 func setupUser(proc *specs.Process) error {
+	defer phase("init:user")()
+	logrus.Debugf("init: switching to user %d:%d (additional gids %v) and the capability sets", proc.User.UID, proc.User.GID, proc.User.AdditionalGids)
 	caps, err := newCapSets(proc.Capabilities)
 	if err != nil {
 		return err

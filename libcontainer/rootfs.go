@@ -11,6 +11,7 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
 
@@ -129,6 +130,7 @@ func procFd(f *os.File) string { return "/proc/self/fd/" + strconv.Itoa(int(f.Fd
 // beforePivot runs once everything is mounted, in the rootfs directory,
 // before the root is switched.
 func setupRootfs(cfg *initConfig, beforePivot func() error) error {
+	defer phase("init:rootfs")()
 	spec := cfg.Spec
 	prop := uintptr(unix.MS_SLAVE | unix.MS_REC)
 	if spec.Linux.RootfsPropagation != "" {
@@ -158,7 +160,9 @@ func setupRootfs(cfg *initConfig, beforePivot func() error) error {
 	defer root.Close()
 
 	devMounted := false
+	mountsDone := phase("init:mounts")
 	for i, m := range spec.Mounts {
+		logrus.Debugf("init: mount %q (%s) on %q", m.Source, m.Type, m.Destination)
 		if ops, ok := cfg.CgroupMounts[i]; ok {
 			if err := runCgroupOps(root, ops); err != nil {
 				return fmt.Errorf("mount cgroup at %s: %w", m.Destination, err)
@@ -174,12 +178,13 @@ func setupRootfs(cfg *initConfig, beforePivot func() error) error {
 			mc.idmapped.Close()
 		}
 		if err != nil {
-			return err
+			return fmt.Errorf("error mounting %q to rootfs at %q: %w", m.Source, m.Destination, err)
 		}
 		if filepath.Clean(m.Destination) == "/dev" {
 			devMounted = !(m.Type == "bind" || parseMountOptions(m.Options).bind)
 		}
 	}
+	mountsDone()
 	// A missing cwd is created, as runc does.
 	if cwd, err := ensureTarget(root, spec.Process.Cwd, true); err != nil {
 		return fmt.Errorf("create cwd %s: %w", spec.Process.Cwd, err)
@@ -702,6 +707,7 @@ func createDevice(root *os.File, d specs.LinuxDevice, hostDevices bool) error {
 // finishRootfs runs after pivot_root: masked and read-only paths, then the
 // read-only root.
 func finishRootfs(cfg *initConfig) error {
+	defer phase("init:finish-rootfs")()
 	spec := cfg.Spec
 	for _, p := range spec.Linux.ReadonlyPaths {
 		if err := readonlyPath(p); err != nil {
