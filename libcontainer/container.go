@@ -283,6 +283,7 @@ func waitWriterGone(fd int) error {
 // in its cgroup.
 func (c *Container) Signal(sig unix.Signal, all bool) error {
 	st := c.Status()
+	logrus.Debugf("signal %s (%s): %v (all processes: %v)", c.state.ID, st, sig, all)
 	if all {
 		return c.signalAll(sig)
 	}
@@ -393,7 +394,9 @@ func (c *Container) Processes() ([]int, error) {
 // Destroy removes a container: with force a live one is killed first. The
 // processes, the cgroups and the state directory all go.
 func (c *Container) Destroy(force bool) error {
+	defer phase("delete")()
 	st := c.Status()
+	logrus.Debugf("delete %s (%s, force %v): stop its processes, remove its cgroups and state", c.state.ID, st, force)
 	switch st {
 	case Stopped:
 	case Created:
