@@ -246,6 +246,16 @@ func checkArgs(cmd *cli.Command, n int, exact bool) error {
 	return nil
 }
 
+// checkMaxArgs is checkArgs for an upper bound.
+func checkMaxArgs(cmd *cli.Command, n int) error {
+	if cmd.Args().Len() <= n {
+		return nil
+	}
+	fmt.Fprint(cmd.Root().Writer, "Incorrect Usage.\n\n")
+	_ = cli.ShowCommandHelp(context.Background(), cmd.Root(), cmd.Name)
+	return usageErr{fmt.Errorf("%s: %q requires a maximum of %d argument(s)", os.Args[0], cmd.Name, n)}
+}
+
 // onContainer is the action of a command that takes exactly a container id
 // and calls one method of it under an exclusive lock.
 func onContainer(verb func(*libcontainer.Container) error) cli.ActionFunc {

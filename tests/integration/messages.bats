@@ -214,5 +214,10 @@ error_is() {
 	error_is "$RUNC: \"exec\" requires a minimum of 1 argument(s)"
 	runc_split create
 	error_is "$RUNC: \"create\" requires exactly 1 argument(s)"
+	runc_split kill a b c
+	[ "$status" -eq 1 ]
+	error_is "$RUNC: \"kill\" requires a maximum of 2 argument(s)"
+	runc_split ps
+	error_is "$RUNC: \"ps\" requires a minimum of 1 argument(s)"
 	[ -z "$(ls -A "$ROOT" 2>/dev/null)" ]
 }
