@@ -31,6 +31,9 @@ var closeLog = func() {}
 // errParentGone: the parent closed the socket instead of answering.
 var errParentGone = errors.New("parent gone")
 
+// errReported: the error has gone to the runtime another way.
+var errReported = errors.New("reported")
+
 // Init is the Go side of `runc init`, in the container's namespaces after
 // the C stage. It never returns: it execs the user's process or exits.
 func Init() {
@@ -48,7 +51,7 @@ func Init() {
 	dec := json.NewDecoder(sock)
 	enc := json.NewEncoder(sock)
 	if err := containerInit(sock, dec, enc); err != nil {
-		if err == errParentGone {
+		if err == errParentGone || err == errReported {
 			// The parent gave up (and says why): nothing to add.
 			os.Exit(1)
 		}
@@ -72,6 +75,12 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	logrus.Debugf("init: config received (exec: %v), pid %d", cfg.Exec, os.Getpid())
 	if cfg.Exec {
 		// A process joining a running container: no rootfs to set up.
+		// The socket closes at execve: the parent reads that as success,
+		// or the reason execve failed. Set now, before any seccomp filter
+		// could deny the fcntl.
+		if rc, err := sock.SyscallConn(); err == nil {
+			rc.Control(func(fd uintptr) { unix.CloseOnExec(int(fd)) })
+		}
 		if proc.Terminal {
 			if err := setupConsole(cfg.ConsoleFd, proc, false); err != nil {
 				return err
@@ -82,7 +91,6 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 			return err
 		}
 		logrus.Debugf("init: exec %s", path)
-		sock.Close()
 		return execUser(path, proc.Args, env)
 	}
 	unix.Umask(0)
@@ -187,7 +195,7 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	unix.Close(cfg.FifoFd)
 	if err := startProcess(&cfg, path, env); err != nil {
 		fifo.Write([]byte(err.Error()))
-		return err
+		return errReported // by `start`, from the fifo
 	}
 	panic("unreachable")
 }
@@ -210,13 +218,11 @@ func startProcess(cfg *initConfig, path string, env []string) error {
 	return nil
 }
 
-// execUser replaces init with the user's process.
+// execUser replaces init with the user's process; it returns only on
+// failure, as runc words it ("exec /bin/x: exec format error").
 func execUser(path string, args, env []string) error {
 	err := unix.Exec(path, args, env)
-	// Too late for the parent to hear of it: the container's stderr gets it.
-	fmt.Fprintf(os.Stderr, "runc init: exec %s: %v\n", args[0], err)
-	os.Exit(127)
-	return nil
+	return &os.PathError{Op: "exec", Path: path, Err: err}
 }
 
 // prepareProcess applies the process settings that come last, in runc's

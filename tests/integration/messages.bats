@@ -91,6 +91,22 @@ error_is() {
 	error_is 'exec failed: unable to start container process: error during container init: exec: "/etc/passwd": permission denied'
 }
 
+@test "an execve that fails after the lookup is one error line" {
+	# Executable bits, but no format the kernel knows: ENOEXEC at execve.
+	printf 'not a program\n' >rootfs/bin/bogus
+	chmod 755 rootfs/bin/bogus
+	set_args /bin/bogus
+	runc_split run test_msg
+	[ "$status" -eq 1 ]
+	error_is 'runc run failed: container process failed to start: exec /bin/bogus: exec format error'
+	set_args sleep 100
+	runc run -d test_msg
+	[ "$status" -eq 0 ]
+	runc_split exec test_msg /bin/bogus
+	[ "$status" -eq 255 ]
+	error_is 'exec failed: unable to start container process: error during container init: exec /bin/bogus: exec format error'
+}
+
 @test "a failing hook: error running <kind> hook #<index>" {
 	local h
 	h=$(json_string "$BUSYBOX_ROOTFS/bin/busybox")
