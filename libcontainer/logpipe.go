@@ -55,6 +55,9 @@ func relayLogLine(line []byte) {
 	if err != nil {
 		lvl = logrus.InfoLevel
 	}
+	if lvl < logrus.ErrorLevel {
+		lvl = logrus.ErrorLevel // init's fatal or panic must not end the runtime
+	}
 	msg, _ := m["msg"].(string)
 	delete(m, "level")
 	delete(m, "msg")

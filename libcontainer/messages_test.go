@@ -55,8 +55,10 @@ func TestRelayLogLineKeepsLevelAndFields(t *testing.T) {
 	logrus.SetFormatter(&logrus.TextFormatter{DisableColors: true, DisableTimestamp: true})
 	relayLogLine([]byte(`{"level":"debug","msg":"nsexec-0[12]: hello \"x\"","time":"t","phase":"init:mounts","took":"1.000ms"}`))
 	relayLogLine([]byte(`{"level":"warning","msg":"can't raise ambient capability CAP_KILL: operation not permitted"}`))
+	relayLogLine([]byte(`{"level":"panic","msg":"boom"}`))
 	want := `level=debug msg="nsexec-0[12]: hello \"x\"" phase="init:mounts" took=1.000ms` + "\n" +
-		`level=warning msg="can't raise ambient capability CAP_KILL: operation not permitted"` + "\n"
+		`level=warning msg="can't raise ambient capability CAP_KILL: operation not permitted"` + "\n" +
+		`level=error msg=boom` + "\n"
 	if buf.String() != want {
 		t.Fatalf("got\n%s\nwant\n%s", buf.String(), want)
 	}

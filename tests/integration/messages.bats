@@ -39,6 +39,9 @@ error_is() {
 	update_config '.process.cwd = "/" | .process.args = []'
 	runc_split create test_msg
 	error_is 'runc create failed: invalid configuration: process.args must not be empty'
+	update_config '.process.args = ["true"] | .linux.resources.devices += [{"allow": true, "type": "x", "access": "rwm"}]'
+	runc_split run test_msg
+	error_is "runc run failed: invalid configuration: linux.resources.devices[1]: invalid device type \"x\" (want a, b or c)"
 	[ -z "$(ls -A "$ROOT" 2>/dev/null)" ]
 }
 
