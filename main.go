@@ -112,7 +112,7 @@ func setupLogging(ctx context.Context, cmd *cli.Command) (context.Context, error
 	if path := cmd.String("log"); path != "" {
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND|os.O_SYNC, 0o644)
 		if err != nil {
-			return ctx, fmt.Errorf("open log file %s: %w", path, err)
+			return ctx, err // as runc: "open FILE: <errno>"
 		}
 		logrus.SetOutput(f)
 	}
@@ -122,7 +122,7 @@ func setupLogging(ctx context.Context, cmd *cli.Command) (context.Context, error
 	case "json":
 		logrus.SetFormatter(new(logrus.JSONFormatter))
 	default:
-		return ctx, fmt.Errorf("unknown log-format %q", f)
+		return ctx, fmt.Errorf("invalid log-format: %s", f)
 	}
 	return ctx, nil
 }

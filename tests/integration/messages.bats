@@ -220,6 +220,15 @@ error_is() {
 	error_is "flag provided but not defined: -no-such-flag"
 }
 
+@test "bad logging options: runc's texts" {
+	runc_split --log-format xml list
+	[ "$status" -eq 1 ]
+	error_is "invalid log-format: xml"
+	runc_split --log "$TESTDIR/no/dir/log" list
+	[ "$status" -eq 1 ]
+	error_is "open $TESTDIR/no/dir/log: no such file or directory"
+}
+
 @test "a wrong argument count prints runc's text" {
 	runc_split state
 	[ "$status" -eq 1 ]
