@@ -355,7 +355,7 @@ func (c *Container) Pause() error {
 	switch st := c.Status(); st {
 	case Running, Created:
 	default:
-		return fmt.Errorf("container not running: %s", st)
+		return errors.New("container not running") // runc's words
 	}
 	m, err := c.cgroupManager()
 	if err != nil {
@@ -369,8 +369,8 @@ func (c *Container) Pause() error {
 
 // Resume thaws a paused container.
 func (c *Container) Resume() error {
-	if st := c.Status(); st != Paused {
-		return fmt.Errorf("container not paused: %s", st)
+	if c.Status() != Paused {
+		return errors.New("container not paused") // runc's words
 	}
 	m, err := c.cgroupManager()
 	if err != nil {

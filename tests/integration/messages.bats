@@ -220,6 +220,28 @@ error_is() {
 	error_is "flag provided but not defined: -no-such-flag"
 }
 
+@test "lifecycle errors: runc's texts" {
+	set_args sleep 100
+	runc run -d test_msg
+	[ "$status" -eq 0 ]
+	runc_split run -d test_msg
+	error_is "runc run failed: container with given ID already exists"
+	runc_split create test_msg
+	error_is "runc create failed: container with given ID already exists"
+	runc_split start test_msg
+	error_is "cannot start an already running container"
+	runc_split delete test_msg
+	error_is "cannot delete container test_msg that is not stopped: running"
+	runc_split resume test_msg
+	error_is "container not paused"
+	runc kill test_msg KILL
+	wait_for_status test_msg stopped
+	runc_split kill test_msg
+	error_is "container not running"
+	runc_split pause test_msg
+	error_is "container not running"
+}
+
 @test "bad logging options: runc's texts" {
 	runc_split --log-format xml list
 	[ "$status" -eq 1 ]
