@@ -19,10 +19,14 @@ import (
 // failure of the steps from the start of `runc init` to the end of its
 // set-up; initError is a failure that init itself reported.
 
-// initError is an error reported by `runc init` (its C stage or its Go side).
-type initError struct{ msg string }
+// initError is an error of the set-up of the container's init: reported
+// by init (its C stage or its Go side), or by a step the runtime does
+// for it meanwhile (cgroup resources, prestart and createRuntime hooks,
+// the seccomp agent), as runc's sync loop words them.
+type initError struct{ err error }
 
-func (e *initError) Error() string { return "error during container init: " + e.msg }
+func (e *initError) Error() string { return "error during container init: " + e.err.Error() }
+func (e *initError) Unwrap() error { return e.err }
 
 // startError marks err as a failure to start the container's process.
 func startError(err error) error {

@@ -35,7 +35,7 @@ func TestInvalidConfigWrapsOnce(t *testing.T) {
 	if got := err.Error(); got != "invalid configuration: process.user.uid: bad" {
 		t.Fatalf("got %q", got)
 	}
-	if got := startError(startError(&initError{"x"})).Error(); got != "unable to start container process: error during container init: x" {
+	if got := startError(startError(&initError{errors.New("x")})).Error(); got != "unable to start container process: error during container init: x" {
 		t.Fatalf("got %q", got)
 	}
 }

@@ -452,20 +452,20 @@ func parentSync(sock *os.File, onReady func() error, seccompAgent func(*os.File)
 		}
 		switch msg.Type {
 		case syncError:
-			return &initError{msg.Message}
+			return &initError{errors.New(msg.Message)}
 		case syncReady:
 			if onReady == nil {
 				return errors.New("unexpected ready message from init")
 			}
 			if err := onReady(); err != nil {
-				return err
+				return &initError{err}
 			}
 			if err := json.NewEncoder(sock).Encode(syncMsg{Type: syncContinue}); err != nil {
 				return fmt.Errorf("write to init: %w", err)
 			}
 		case syncSeccompFd:
 			if err := handleSeccompFd(r, seccompAgent); err != nil {
-				return err
+				return &initError{err}
 			}
 		default:
 			return fmt.Errorf("unexpected message %q from init", msg.Type)

@@ -118,7 +118,7 @@ error_is() {
 		{"path": '"$h"', "args": ["sh", "-c", "echo no way >&2; exit 3"]}]'
 	runc_split create test_msg
 	[ "$status" -eq 1 ]
-	error_is 'runc create failed: unable to start container process: error running createRuntime hook #1: exit status 3, stderr: no way'
+	error_is 'runc create failed: unable to start container process: error during container init: error running createRuntime hook #1: exit status 3, stderr: no way'
 	# A createContainer hook runs in init.
 	update_config 'del(.hooks.createRuntime) | .hooks.createContainer = [{"path": '"$h"', "args": ["false"]}]'
 	runc_split run test_msg

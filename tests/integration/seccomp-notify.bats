@@ -194,7 +194,7 @@ runtime_calls_notified() {
 	runc_split run -d test_notify
 	[ "$status" -ne 0 ]
 	# runc's words.
-	[[ "$stderr" == *'msg="runc run failed: unable to start container process: failed to connect with seccomp agent specified in the seccomp profile: '*"nobody.sock"* ]] || fail "$stderr"
+	[[ "$stderr" == *'msg="runc run failed: unable to start container process: error during container init: failed to connect with seccomp agent specified in the seccomp profile: '*"nobody.sock"* ]] || fail "$stderr"
 	[ -z "$(ls -A "$ROOT" 2>/dev/null)" ]
 	no_leftover_processes
 }
