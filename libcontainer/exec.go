@@ -150,7 +150,7 @@ func (c *Container) Exec(eo *ExecOpts) (status int, err error) {
 	if err := sendJSON(l.sock, cfg); err != nil {
 		return fail(err)
 	}
-	if err := parentSync(l.sock, nil, seccompAgent(c.state, specs.ContainerState(c.Status()), pid)); err != nil {
+	if err := parentSync(l.sock, nil, seccompAgent(c.state, specs.ContainerState(c.Status()), pid), nil); err != nil {
 		return fail(err)
 	}
 	l.logs.wait()

@@ -43,7 +43,7 @@ func Features() *features.Features {
 			Selinux:         &features.Selinux{Enabled: &t},
 			IntelRdt:        &features.IntelRdt{Enabled: &f},
 			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &t}},
-			NetDevices:      &features.NetDevices{Enabled: &f},
+			NetDevices:      &features.NetDevices{Enabled: &t},
 		},
 		Annotations: map[string]string{
 			"io.github.seccomp.libseccomp.version": fmt.Sprintf("%d.%d.%d", major, minor, micro),

@@ -12,17 +12,16 @@ package libcontainer
 //
 // Only a privileged runtime can do this (it needs CAP_SYS_ADMIN over the
 // filesystem, i.e. in the initial user namespace for host filesystems).
-// The runtime prepares each mount on the host before init starts: a
-// detached copy of the source tree (open_tree(OPEN_TREE_CLONE)) is given
-// the mapping of a user namespace made for it, and init moves the result
-// into place (move_mount(2)) like any bind mount.
+// The runtime makes each mount when init asks for it, in the container's
+// mount namespace (mountsource.go): a detached copy of the source tree
+// (open_tree(OPEN_TREE_CLONE)) is given the mapping of a user namespace
+// (made for it, or the container's own), and init moves the result into
+// place (move_mount(2)) like any bind mount.
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"syscall"
@@ -67,9 +66,13 @@ func validateIDMapMount(spec *specs.Spec, m specs.Mount) error {
 	if (len(m.UIDMappings) == 0) != (len(m.GIDMappings) == 0) {
 		return fmt.Errorf("mount %s: an idmapped mount needs both uidMappings and gidMappings", m.Destination)
 	}
+	if len(m.UIDMappings) == 0 && spec.Linux != nil && hasNamespace(spec, specs.UserNamespace) && !hasNewNamespace(spec, specs.UserNamespace) {
+		// The maps of the user namespace joined, read when it is made.
+		return nil
+	}
 	uids, gids := idmapMappings(spec, m)
 	if len(uids) == 0 || len(gids) == 0 {
-		return fmt.Errorf("mount %s: option idmap without uidMappings and gidMappings uses the container's user namespace mappings, but the container has no new user namespace", m.Destination)
+		return fmt.Errorf("mount %s: option idmap without uidMappings and gidMappings uses the container's user namespace mappings, but the container has no user namespace", m.Destination)
 	}
 	for _, ms := range [][]specs.LinuxIDMapping{uids, gids} {
 		for _, e := range ms {
@@ -90,79 +93,6 @@ func idmapRecursive(m specs.Mount) bool {
 		}
 	}
 	return false
-}
-
-// prepareIDMapMounts makes the detached id-mapped mounts of the spec, by
-// index of spec.Mounts. The caller closes them.
-func prepareIDMapMounts(spec *specs.Spec, bundle string) (map[int]*os.File, error) {
-	var out map[int]*os.File
-	userns := map[string]*os.File{}
-	defer func() {
-		for _, f := range userns {
-			f.Close()
-		}
-	}()
-	fail := func(err error) (map[int]*os.File, error) {
-		for _, f := range out {
-			f.Close()
-		}
-		return nil, err
-	}
-	for i, m := range spec.Mounts {
-		if !mountIsIDMapped(m) {
-			continue
-		}
-		uids, gids := idmapMappings(spec, m)
-		key := idMapText(uids) + idMapText(gids)
-		ns, ok := userns[key]
-		if !ok {
-			var err error
-			if ns, err = usernsForMapping(uids, gids); err != nil {
-				return fail(fmt.Errorf("mount %s: %w", m.Destination, err))
-			}
-			userns[key] = ns
-		}
-		f, err := idmappedTree(m, bundle, ns)
-		if err != nil {
-			return fail(err)
-		}
-		if out == nil {
-			out = map[int]*os.File{}
-		}
-		out[i] = f
-	}
-	return out, nil
-}
-
-// idmappedTree clones the source of m and gives it the mapping of userns.
-func idmappedTree(m specs.Mount, bundle string, userns *os.File) (*os.File, error) {
-	source := m.Source
-	if !filepath.IsAbs(source) {
-		source = filepath.Join(bundle, source)
-	}
-	o := parseMountOptions(m.Options)
-	flags := unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC
-	if o.flags&unix.MS_REC != 0 {
-		flags |= unix.AT_RECURSIVE
-	}
-	fd, err := unix.OpenTree(unix.AT_FDCWD, source, uint(flags))
-	if err != nil {
-		return nil, fmt.Errorf("mount %s: clone the source %s for an idmapped mount: %w", m.Destination, m.Source, err)
-	}
-	at := unix.AT_EMPTY_PATH
-	if idmapRecursive(m) {
-		at |= unix.AT_RECURSIVE
-	}
-	attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_IDMAP, Userns_fd: uint64(userns.Fd())}
-	if err := unix.MountSetattr(fd, "", uint(at), attr); err != nil {
-		unix.Close(fd)
-		hint := ""
-		if errors.Is(err, unix.EINVAL) {
-			hint = " (the filesystem may not support idmapped mounts, or the source is already idmapped)"
-		}
-		return nil, fmt.Errorf("mount %s: make %s an idmapped mount: %w%s", m.Destination, m.Source, err, hint)
-	}
-	return os.NewFile(uintptr(fd), "idmapped:"+m.Destination), nil
 }
 
 // usernsForMapping returns a handle to a new user namespace with the given

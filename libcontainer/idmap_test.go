@@ -65,6 +65,9 @@ func TestValidateIDMapMount(t *testing.T) {
 		{plain, specs.Mount{Destination: "/a", Options: []string{"bind"}, UIDMappings: one, GIDMappings: one}},
 		{plain, specs.Mount{Destination: "/a", Options: []string{"rbind", "ridmap"}, UIDMappings: one, GIDMappings: one}},
 		{userns, specs.Mount{Destination: "/a", Type: "bind", Options: []string{"idmap"}}},
+		// Joined by path: the maps are that namespace's.
+		{&specs.Spec{Linux: &specs.Linux{Namespaces: []specs.LinuxNamespace{{Type: specs.UserNamespace, Path: "/proc/1/ns/user"}}}},
+			specs.Mount{Destination: "/a", Type: "bind", Options: []string{"idmap"}}},
 	}
 	for _, tc := range good {
 		if err := validateIDMapMount(tc.spec, tc.m); err != nil {
@@ -79,7 +82,7 @@ func TestValidateIDMapMount(t *testing.T) {
 		{plain, specs.Mount{Destination: "/a", Type: "tmpfs", Options: []string{"idmap"}, UIDMappings: one, GIDMappings: one}, "only supported for bind mounts"},
 		{plain, specs.Mount{Destination: "/a", Type: "bind", UIDMappings: one}, "both uidMappings and gidMappings"},
 		{plain, specs.Mount{Destination: "/a", Type: "bind", GIDMappings: one}, "both uidMappings and gidMappings"},
-		{plain, specs.Mount{Destination: "/a", Type: "bind", Options: []string{"idmap"}}, "no new user namespace"},
+		{plain, specs.Mount{Destination: "/a", Type: "bind", Options: []string{"idmap"}}, "no user namespace"},
 		{plain, specs.Mount{Destination: "/a", Type: "bind", UIDMappings: one,
 			GIDMappings: []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1, Size: 0}}}, "size 0"},
 	}

@@ -126,9 +126,21 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		}
 		return nil
 	}
-	if hasNewNamespace(spec, specs.MountNamespace) {
+	// Without a mount namespace the mounts are made in the host's, as runc
+	// does, unless a user namespace leaves init no right to mount there.
+	hostMounts := !hasNamespace(spec, specs.MountNamespace) && !hasNamespace(spec, specs.UserNamespace)
+	if hasNewNamespace(spec, specs.MountNamespace) || hostMounts {
 		logrus.Debugf("init: setting up the root filesystem %s", cfg.Rootfs)
 		if err := setupRootfs(&cfg, ready); err != nil {
+			return err
+		}
+	} else if hasNamespace(spec, specs.MountNamespace) {
+		// A joined mount namespace is the container's filesystem as it
+		// is: the C stage's setns() made its root ours.
+		if err := unix.Chdir("/"); err != nil {
+			return fmt.Errorf("chdir to the joined mount namespace's root: %w", err)
+		}
+		if err := ready(); err != nil {
 			return err
 		}
 	} else {

@@ -48,30 +48,6 @@ func readonlyBindInPlace(dst *os.File) error {
 	return moveOnto(tree, dst)
 }
 
-// tmpfsOnto mounts a new tmpfs with the given MOUNT_ATTR_* on top of dst;
-// label, if any, is its SELinux context.
-func tmpfsOnto(dst *os.File, attrs int, label string) error {
-	fs, err := unix.Fsopen("tmpfs", unix.FSOPEN_CLOEXEC)
-	if err != nil {
-		return fmt.Errorf("fsopen tmpfs: %w", err)
-	}
-	defer unix.Close(fs)
-	if label != "" {
-		if err := unix.FsconfigSetString(fs, "context", label); err != nil {
-			return fmt.Errorf("tmpfs context %q: %w", label, err)
-		}
-	}
-	if err := unix.FsconfigCreate(fs); err != nil {
-		return fmt.Errorf("create tmpfs: %w", err)
-	}
-	mnt, err := unix.Fsmount(fs, unix.FSMOUNT_CLOEXEC, attrs)
-	if err != nil {
-		return fmt.Errorf("fsmount tmpfs: %w", err)
-	}
-	defer unix.Close(mnt)
-	return moveOnto(mnt, dst)
-}
-
 func moveOnto(tree int, dst *os.File) error {
 	if err := unix.MoveMount(tree, "", int(dst.Fd()), "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH); err != nil {
 		return fmt.Errorf("move mount: %w", err)
@@ -160,4 +136,53 @@ func fdReopener(fd int) (reopen func(flags int) (*os.File, error), done func(), 
 		closer()
 	}
 	return reopen, done, nil
+}
+
+// maskTmpfs is the one read-only empty tmpfs that covers every masked
+// directory: the first gets the new mount, the others a bind of it.
+type maskTmpfs struct {
+	fd    int // the mount, once made; -1 before
+	label string
+}
+
+func (t *maskTmpfs) onto(dst *os.File) error {
+	if t.fd < 0 {
+		fs, err := unix.Fsopen("tmpfs", unix.FSOPEN_CLOEXEC)
+		if err != nil {
+			return fmt.Errorf("fsopen tmpfs: %w", err)
+		}
+		defer unix.Close(fs)
+		if t.label != "" {
+			if err := unix.FsconfigSetString(fs, "context", t.label); err != nil {
+				return fmt.Errorf("tmpfs context %q: %w", t.label, err)
+			}
+		}
+		if err := unix.FsconfigCreate(fs); err != nil {
+			return fmt.Errorf("create tmpfs: %w", err)
+		}
+		mnt, err := unix.Fsmount(fs, unix.FSMOUNT_CLOEXEC, unix.MOUNT_ATTR_RDONLY)
+		if err != nil {
+			return fmt.Errorf("fsmount tmpfs: %w", err)
+		}
+		if err := moveOnto(mnt, dst); err != nil {
+			unix.Close(mnt)
+			return err
+		}
+		// Attached now: later masks are clones of it.
+		t.fd = mnt
+		return nil
+	}
+	tree, err := unix.OpenTree(t.fd, "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH)
+	if err != nil {
+		return fmt.Errorf("clone the masking tmpfs: %w", err)
+	}
+	defer unix.Close(tree)
+	return moveOnto(tree, dst)
+}
+
+func (t *maskTmpfs) close() {
+	if t.fd >= 0 {
+		unix.Close(t.fd)
+		t.fd = -1
+	}
 }

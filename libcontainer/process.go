@@ -59,9 +59,9 @@ type initConfig struct {
 	// nodes are bind-mounted from the host (mknod is refused) and mounts
 	// inherited from the host have locked flags.
 	HostDevices bool `json:"host_devices,omitempty"`
-	// IDMapFds: mount index -> fd of the detached id-mapped mount the
-	// runtime prepared for that entry.
-	IDMapFds map[int]int `json:"idmap_fds,omitempty"`
+	// RuntimeSources: init asks the runtime for the sources of id-mapped
+	// mounts, and in a user namespace of every bind mount (mountsource.go).
+	RuntimeSources bool `json:"runtime_sources,omitempty"`
 	// HookState is what createContainer and startContainer hooks, run by
 	// init, get on stdin (with init's pid as the host sees it).
 	HookState *specs.State `json:"hook_state,omitempty"`
@@ -93,6 +93,12 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		if err := validateRootlessEUID(spec); err != nil {
 			return nil, err
 		}
+	}
+	if err := checkJoinUserns(spec); err != nil {
+		return nil, err
+	}
+	if err := checkNetDevices(spec, opts.Rootless); err != nil {
+		return nil, err
 	}
 	if spec.Process.Terminal && co.ConsoleSocket == "" && co.consoleConn == nil {
 		return nil, errors.New("cannot allocate tty if runc will detach without setting console socket")
@@ -217,17 +223,6 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		}
 		cfg.ConsoleFd = nextFd(conn)
 	}
-	idmapped, err := prepareIDMapMounts(spec, co.Bundle)
-	if err != nil {
-		return c, err
-	}
-	for i, f := range idmapped {
-		defer f.Close()
-		if cfg.IDMapFds == nil {
-			cfg.IDMapFds = map[int]int{}
-		}
-		cfg.IDMapFds[i] = nextFd(f)
-	}
 	boot, err := namespaceBootstrap(spec)
 	if err != nil {
 		return c, err
@@ -272,6 +267,10 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		return c, err
 	}
 	st.InitPid = initPid
+	// Before init hears from us: nothing of the container's runs yet.
+	if err := moveNetDevices(spec, initPid); err != nil {
+		return c, err
+	}
 	if err := setInitialAffinity(initPid, spec.Process); err != nil {
 		return c, err
 	}
@@ -292,6 +291,10 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		return c, err
 	}
 	cfg.HostDevices = hasNamespace(spec, specs.UserNamespace)
+	// Joining the container's mount namespace takes privilege.
+	cfg.RuntimeSources = os.Geteuid() == 0
+	sources := newMountSourcer(spec, co.Bundle, initPid)
+	defer sources.close()
 	if len(hooksOf(spec, hookCreateContainer)) > 0 || len(hooksOf(spec, hookStartContainer)) > 0 {
 		cfg.HookState = hookState(st, Creating, initPid)
 	}
@@ -326,7 +329,7 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		}
 		return runRuntimeHooks(st, hookCreateRuntime, Creating, initPid, false)
 	}
-	if err := parentSync(parentSock, onReady, seccompAgent(st, specs.StateCreating, initPid)); err != nil {
+	if err := parentSync(parentSock, onReady, seccompAgent(st, specs.StateCreating, initPid), sources.source); err != nil {
 		return c, err
 	}
 	l.logs.wait()
@@ -438,7 +441,7 @@ func (l *initCmd) close() {
 // to the close of the socket (everything done, init blocked on the fifo).
 // onReady applies the resources and runs the runtime's hooks; seccompAgent
 // takes the listener of a filter with SCMP_ACT_NOTIFY rules.
-func parentSync(sock *os.File, onReady func() error, seccompAgent func(*os.File) error) error {
+func parentSync(sock *os.File, onReady func() error, seccompAgent func(*os.File) error, mountSource func(string) (*os.File, error)) error {
 	r := newSyncReader(sock)
 	defer r.close()
 	dec := json.NewDecoder(r)
@@ -462,6 +465,18 @@ func parentSync(sock *os.File, onReady func() error, seccompAgent func(*os.File)
 			}
 			if err := json.NewEncoder(sock).Encode(syncMsg{Type: syncContinue}); err != nil {
 				return fmt.Errorf("write to init: %w", err)
+			}
+		case syncMountSource:
+			if mountSource == nil {
+				return errors.New("unexpected mount source request from init")
+			}
+			f, err := mountSource(msg.Message)
+			err = answerMountSource(sock, f, err)
+			if f != nil {
+				f.Close()
+			}
+			if err != nil {
+				return err
 			}
 		case syncSeccompFd:
 			if err := handleSeccompFd(r, seccompAgent); err != nil {

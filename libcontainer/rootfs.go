@@ -10,6 +10,7 @@ import (
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
+	"github.com/moby/sys/mountinfo"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
@@ -140,18 +141,36 @@ func setupRootfs(cfg *initConfig, beforePivot func() error) error {
 		}
 		prop = p
 	}
-	if err := unix.Mount("", "/", "", prop, ""); err != nil {
-		return fmt.Errorf("set propagation of / : %w", err)
-	}
-	// pivot_root needs the new root to be a mount point whose parent is
-	// not shared; after rslave it is not, unless shared was asked for.
-	if prop&unix.MS_SHARED != 0 {
+	// Without a mount namespace of its own (as runc allows) the container's
+	// mounts are made in the host's: the host's propagation is left alone,
+	// and the root is switched with chroot.
+	hostNS := !hasNamespace(spec, specs.MountNamespace)
+	if !hostNS {
+		first := prop
+		if first&unix.MS_UNBINDABLE != 0 {
+			// An unbindable / could not be bound onto itself below: the
+			// rootfs becomes unbindable once it is the root.
+			first = unix.MS_SLAVE | unix.MS_REC
+		}
+		if err := unix.Mount("", "/", "", first, ""); err != nil {
+			return fmt.Errorf("set propagation of / : %w", err)
+		}
+		// pivot_root needs the new root to be a mount point whose parent is
+		// not shared: the mount that holds the rootfs (the rootfs itself,
+		// if it is a bind mount) is made private if it is shared. It is
+		// also what keeps the bind below from propagating elsewhere.
 		if err := makeParentPrivate(cfg.Rootfs); err != nil {
 			return err
 		}
 	}
 	if err := unix.Mount(cfg.Rootfs, cfg.Rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("bind mount rootfs %s: %w", cfg.Rootfs, err)
+	}
+	if hostNS {
+		// The container's mounts stay out of the host's peer groups.
+		if err := unix.Mount("", cfg.Rootfs, "", unix.MS_PRIVATE|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("make rootfs %s private: %w", cfg.Rootfs, err)
+		}
 	}
 	root, err := os.OpenFile(cfg.Rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -170,10 +189,26 @@ func setupRootfs(cfg *initConfig, beforePivot func() error) error {
 			continue
 		}
 		mc := mountCtx{bundle: cfg.Bundle, userns: cfg.HostDevices}
-		if fd, ok := cfg.IDMapFds[i]; ok {
-			mc.idmapped = os.NewFile(uintptr(fd), "idmapped:"+m.Destination)
+		if !cfg.RuntimeSources && mountIsIDMapped(m) {
+			return mountError(m, errors.New("idmapped mounts need a runtime running as root"))
 		}
-		err := mountEntry(root, withMountLabel(m, spec.Linux.MountLabel), mc)
+		if cfg.RuntimeSources && needsRuntimeSource(m, cfg.HostDevices) {
+			f, err := requestMountSource(cfg.sock, i)
+			if err != nil {
+				if err == errParentGone {
+					return err
+				}
+				return mountError(m, err)
+			}
+			mc.idmapped = f
+		}
+		em := m
+		if isReadonlyDev(m) {
+			// Filled first (devpts, shm, nodes, links, the console), made
+			// read-only by finishRootfs.
+			em.Options = withoutOption(m.Options, "ro")
+		}
+		err := mountEntry(root, withMountLabel(em, spec.Linux.MountLabel), mc)
 		if mc.idmapped != nil {
 			mc.idmapped.Close()
 		}
@@ -207,7 +242,14 @@ func setupRootfs(cfg *initConfig, beforePivot func() error) error {
 	if err := beforePivot(); err != nil {
 		return err
 	}
-	if cfg.NoPivot {
+	if hostNS {
+		if err := unix.Chroot("."); err != nil {
+			return fmt.Errorf("chroot without a mount namespace: %w", err)
+		}
+	} else if cfg.NoPivot {
+		if err := dropHostProcSys(cfg.Rootfs); err != nil {
+			return err
+		}
 		if err := unix.Mount(cfg.Rootfs, "/", "", unix.MS_MOVE, ""); err != nil {
 			return fmt.Errorf("move rootfs to /: %w", err)
 		}
@@ -220,7 +262,7 @@ func setupRootfs(cfg *initConfig, beforePivot func() error) error {
 	if err := unix.Chdir("/"); err != nil {
 		return err
 	}
-	if spec.Linux.RootfsPropagation != "" {
+	if spec.Linux.RootfsPropagation != "" && !hostNS {
 		if err := unix.Mount("", "/", "", prop, ""); err != nil {
 			return fmt.Errorf("set rootfsPropagation: %w", err)
 		}
@@ -231,15 +273,23 @@ func setupRootfs(cfg *initConfig, beforePivot func() error) error {
 // makeParentPrivate makes the mount that holds path private if it is
 // shared: pivot_root refuses shared parents.
 func makeParentPrivate(path string) error {
-	for p := path; ; p = filepath.Dir(p) {
-		err := unix.Mount("", p, "", unix.MS_PRIVATE, "")
-		if err == nil {
-			return nil
-		}
-		if err != unix.EINVAL || p == "/" {
-			return fmt.Errorf("make mount of %s private: %w", p, err)
+	mounts, err := mountinfo.GetMounts(mountinfo.ParentsFilter(path))
+	if err != nil {
+		return fmt.Errorf("list mounts: %w", err)
+	}
+	var holder *mountinfo.Info
+	for _, m := range mounts {
+		if holder == nil || len(m.Mountpoint) >= len(holder.Mountpoint) {
+			holder = m // the last listed of the longest is the top one
 		}
 	}
+	if holder == nil || !strings.Contains(holder.Optional, "shared:") {
+		return nil
+	}
+	if err := unix.Mount("", holder.Mountpoint, "", unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("make mount of %s private: %w", holder.Mountpoint, err)
+	}
+	return nil
 }
 
 func pivotRoot(rootfs string) error {
@@ -272,8 +322,8 @@ type mountCtx struct {
 	// userns: the container has a user namespace, where the kernel locks
 	// the flags of the mounts it inherited and refuses some filesystems.
 	userns bool
-	// idmapped is the detached id-mapped mount prepared for this entry
-	// by the runtime, if it is one.
+	// idmapped is the detached mount (id-mapped or not) the runtime made
+	// of this entry's source, if init asked for it (mountsource.go).
 	idmapped *os.File
 }
 
@@ -311,6 +361,31 @@ func mountEntry(root *os.File, m specs.Mount, mc mountCtx) error {
 		}
 		srcIsDir = fi.IsDir()
 	}
+	if m.Type == "proc" || m.Type == "sysfs" {
+		// Never mounted through a symlink (CVE-2019-19921, CVE-2023-27561).
+		if err := checkOrdinaryDir(root, dest, m.Type); err != nil {
+			return mountError(m, err)
+		}
+	}
+	var tmpfsOrig *os.File // tmpcopyup: the directory the tmpfs covers
+	if m.Type == "tmpfs" {
+		if cur, err := pathrs.OpenatInRoot(root, dest); err == nil {
+			var st unix.Stat_t
+			if unix.Fstat(int(cur.Fd()), &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR {
+				// The tmpfs takes the mode of the directory it covers,
+				// unless mode= (which comes later, so wins) says otherwise.
+				o.data = append([]string{fmt.Sprintf("mode=%04o", st.Mode&0o7777)}, o.data...)
+				if hasOption(m.Options, "tmpcopyup") {
+					if tmpfsOrig, err = reopenDir(cur); err != nil {
+						cur.Close()
+						return mountError(m, err)
+					}
+					defer tmpfsOrig.Close()
+				}
+			}
+			cur.Close()
+		}
+	}
 	target, err := ensureTarget(root, dest, srcIsDir)
 	if err != nil {
 		hint := ""
@@ -330,7 +405,7 @@ func mountEntry(root *os.File, m specs.Mount, mc mountCtx) error {
 			// Prepared on the host; moving it in makes it the bind mount.
 			if err := unix.MoveMount(int(src.Fd()), "", int(target.Fd()), "",
 				unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH); err != nil {
-				return fmt.Errorf("move idmapped mount of %s on %s: %w", m.Source, m.Destination, err)
+				return mountError(m, fmt.Errorf("move the source's mount into place: %w", err))
 			}
 		} else if err := unix.Mount(procFd(src), tpath, "", o.flags&(unix.MS_BIND|unix.MS_REC), ""); err != nil {
 			return fmt.Errorf("bind mount %s on %s: %w", m.Source, m.Destination, err)
@@ -345,7 +420,7 @@ func mountEntry(root *os.File, m specs.Mount, mc mountCtx) error {
 		// remount as much as one set, as in runc.
 		if rest := o.flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT); rest != 0 || o.clear != 0 {
 			if err := remountBind(tpath, rest, o.clear, o.atime); err != nil {
-				return fmt.Errorf("remount %s with %v: %w", m.Destination, m.Options, err)
+				return mountError(m, err)
 			}
 		}
 	} else {
@@ -353,7 +428,12 @@ func mountEntry(root *os.File, m specs.Mount, mc mountCtx) error {
 		if source == "" {
 			source = m.Type
 		}
-		if err := unix.Mount(source, tpath, m.Type, o.flags, strings.Join(o.data, ",")); err != nil {
+		flags := o.flags
+		if tmpfsOrig != nil {
+			// Filled while writable; read-only afterwards.
+			flags &^= unix.MS_RDONLY
+		}
+		if err := unix.Mount(source, tpath, m.Type, flags, strings.Join(o.data, ",")); err != nil {
 			if m.Type == "sysfs" && mc.userns && errors.Is(err, unix.EPERM) {
 				// sysfs can only be mounted by the owner of the network
 				// namespace: without a network namespace of the
@@ -368,6 +448,17 @@ func mountEntry(root *os.File, m specs.Mount, mc mountCtx) error {
 			return fmt.Errorf("mount %s: reopen: %w", m.Destination, err)
 		}
 		tpath = procFd(target)
+		if tmpfsOrig != nil {
+			if err := copyUp(tmpfsOrig, target); err != nil {
+				return mountError(m, fmt.Errorf("tmpcopyup: %w", err))
+			}
+			if o.flags&unix.MS_RDONLY != 0 {
+				per := o.flags & (unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC | atimeFlags | unix.MS_NOSYMFOLLOW)
+				if err := unix.Mount("", tpath, "", unix.MS_REMOUNT|unix.MS_BIND|per, ""); err != nil {
+					return mountError(m, fmt.Errorf("tmpcopyup: make read-only: %w", err))
+				}
+			}
+		}
 	}
 	for _, p := range o.propagate {
 		if err := unix.Mount("", tpath, "", p, ""); err != nil {
@@ -420,36 +511,34 @@ func mountHint(err error, m specs.Mount, o mountOpts, userns bool) string {
 	return ""
 }
 
-// remountBind sets the per-mount flags (MS_RDONLY, MS_NOSUID, ...) of the
-// bind mount at path. nosuid, nodev and noexec of the mount are kept unless
-// cleared explicitly (clear). In a user namespace the kernel locks the
-// flags that a mount had when the namespace's mount table was copied: when
-// the remount is refused, it is retried keeping the read-only flag and
-// (unless an atime option was given) the atime setting too; clearing a
-// locked flag explicitly is an error that says which.
+// remountBind sets the per-mount flags of the bind mount at path as runc
+// does: exactly the flags asked for (ro, nosuid, nodev, noexec and
+// nosymfollow of the source that were not named are cleared), and the
+// atime setting of the source unless an atime option was given
+// (atimeGiven). In a user namespace the kernel locks the flags that a
+// mount had when the namespace's mount table was copied: when the remount
+// is refused, it is retried keeping the source's flags (the locked ones
+// among them); asking to clear one of them is an error that says which.
 func remountBind(path string, flags, clear uintptr, atimeGiven bool) error {
-	var st unix.Statfs_t
-	var cur uintptr
-	if err := unix.Statfs(path, &st); err == nil {
-		cur = uintptr(st.Flags)
+	flags &^= unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT
+	if atimeGiven && flags&(unix.MS_NOATIME|unix.MS_RELATIME|unix.MS_STRICTATIME) == 0 {
+		// "atime" or "nodiratime" alone: the kernel's default otherwise,
+		// not the source's setting (which no atime flag would keep).
+		flags |= unix.MS_RELATIME
+	} else if !atimeGiven {
+		flags &^= atimeFlags // no atime flag: the kernel keeps the source's
 	}
-	flags |= cur & (unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC) &^ clear
 	err := unix.Mount("", path, "", unix.MS_BIND|unix.MS_REMOUNT|flags, "")
 	if !errors.Is(err, unix.EPERM) {
 		return err
 	}
-	locked := cur & unix.MS_RDONLY
-	if !atimeGiven {
-		if a := cur & (unix.MS_NOATIME | unix.MS_NODIRATIME | unix.MS_RELATIME); a != 0 {
-			locked |= a
-		} else {
-			locked |= unix.MS_STRICTATIME
-		}
-	}
-	if c := (cur & (unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)) & clear; c != 0 {
+	cur := mountFlagsOf(path)
+	lockable := uintptr(unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
+	if c := cur & lockable & clear; c != 0 {
 		return fmt.Errorf("%w (the source mount is %s, which the kernel locks in a user namespace: remove %s from the options)",
 			err, flagNames(c, false), flagNames(c, true))
 	}
+	locked := cur & lockable
 	if locked&^flags == 0 {
 		return fmt.Errorf("%w (the source mount is %s; in a user namespace its flags are locked)", err, flagNames(cur, false))
 	}
@@ -457,6 +546,28 @@ func remountBind(path string, flags, clear uintptr, atimeGiven bool) error {
 		return fmt.Errorf("%w (also with the source's locked flags %s kept)", err, flagNames(locked, false))
 	}
 	return nil
+}
+
+// mountFlagsOf returns the per-mount flags of the mount at path as MS_*
+// flags (statfs(2) reports them as ST_*, which differ for some).
+func mountFlagsOf(path string) uintptr {
+	var st unix.Statfs_t
+	if unix.Statfs(path, &st) != nil {
+		return 0
+	}
+	conv := []struct{ st, ms uintptr }{
+		{unix.ST_RDONLY, unix.MS_RDONLY}, {unix.ST_NOSUID, unix.MS_NOSUID},
+		{unix.ST_NODEV, unix.MS_NODEV}, {unix.ST_NOEXEC, unix.MS_NOEXEC},
+		{unix.ST_NOATIME, unix.MS_NOATIME}, {unix.ST_NODIRATIME, unix.MS_NODIRATIME},
+		{unix.ST_RELATIME, unix.MS_RELATIME}, {0x2000 /* ST_NOSYMFOLLOW */, unix.MS_NOSYMFOLLOW},
+	}
+	var out uintptr
+	for _, c := range conv {
+		if uintptr(st.Flags)&c.st != 0 {
+			out |= c.ms
+		}
+	}
+	return out
 }
 
 // flagNames names mount flags as options: "ro,nosuid", or with clear the
@@ -498,6 +609,11 @@ func ensureTarget(root *os.File, dest string, dir bool) (*os.File, error) {
 	if dir {
 		return mkdirAllInRoot(root, dest)
 	}
+	// A dangling symlink as the last component: the file is made where
+	// it points, inside the root, as runc does.
+	if r, err := lexicalInRoot(root, dest); err == nil {
+		dest = r
+	}
 	parent, err := mkdirAllInRoot(root, filepath.Dir(dest))
 	if err != nil {
 		return nil, err
@@ -530,19 +646,30 @@ func mkdirAllInRoot(root *os.File, dir string) (*os.File, error) {
 	if err == nil || !errors.Is(err, unix.ENOTDIR) {
 		return f, err
 	}
-	rootPath, perr := os.Readlink(procFd(root))
-	if perr != nil {
+	rel, lerr := lexicalInRoot(root, dir)
+	if lerr != nil {
 		return nil, err
 	}
-	resolved, jerr := securejoin.SecureJoin(rootPath, dir)
-	if jerr != nil {
-		return nil, err
+	return pathrs.MkdirAllHandle(root, rel, 0o755)
+}
+
+// lexicalInRoot resolves the symlinks of path inside root, dangling ones
+// included, as a path from the root's top ("/a/b"); a path that would
+// climb out of the root stays at its top, as with chroot.
+func lexicalInRoot(root *os.File, path string) (string, error) {
+	rootPath, err := os.Readlink(procFd(root))
+	if err != nil {
+		return "", err
 	}
-	rel, rerr := filepath.Rel(rootPath, resolved)
-	if rerr != nil || rel == ".." || strings.HasPrefix(rel, "../") {
-		return nil, err
+	resolved, err := securejoin.SecureJoin(rootPath, path)
+	if err != nil {
+		return "", err
 	}
-	return pathrs.MkdirAllHandle(root, "/"+rel, 0o755)
+	rel, err := filepath.Rel(rootPath, resolved)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return "", fmt.Errorf("%s resolves outside the root", path)
+	}
+	return "/" + rel, nil
 }
 
 // runCgroupOps carries out the cgroup filesystem plan for one mount entry.
@@ -709,13 +836,30 @@ func createDevice(root *os.File, d specs.LinuxDevice, hostDevices bool) error {
 func finishRootfs(cfg *initConfig) error {
 	defer phase("init:finish-rootfs")()
 	spec := cfg.Spec
+	for _, m := range spec.Mounts {
+		if isReadonlyDev(m) {
+			if err := remountDevReadonly(); err != nil {
+				return err
+			}
+			break
+		}
+	}
 	for _, p := range spec.Linux.ReadonlyPaths {
 		if err := readonlyPath(p); err != nil {
 			return err
 		}
 	}
+	masks := &maskTmpfs{fd: -1, label: spec.Linux.MountLabel}
+	defer masks.close()
+	seen := map[string]bool{}
 	for _, p := range spec.Linux.MaskedPaths {
-		if err := maskPath(p, spec.Linux.MountLabel); err != nil {
+		// A path listed twice is masked once.
+		if c := filepath.Clean(p); seen[c] {
+			continue
+		} else {
+			seen[c] = true
+		}
+		if err := maskPath(p, masks); err != nil {
 			return err
 		}
 	}
@@ -751,7 +895,7 @@ func readonlyPath(p string) error {
 // maskPath hides p: a read-only empty tmpfs over a directory, the real
 // /dev/null over a file. /dev/null is checked to be the null device before
 // it is used (CVE-2025-31133).
-func maskPath(p, label string) error {
+func maskPath(p string, masks *maskTmpfs) error {
 	f, err := openNoFollow(p)
 	if err != nil {
 		if os.IsNotExist(err) {
@@ -765,7 +909,7 @@ func maskPath(p, label string) error {
 		return err
 	}
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-		if err := tmpfsOnto(f, unix.MOUNT_ATTR_RDONLY, label); err != nil {
+		if err := masks.onto(f); err != nil {
 			return fmt.Errorf("mask %s: %w", p, err)
 		}
 		return nil

@@ -82,7 +82,7 @@ func validateSpec(spec *specs.Spec) error {
 	if spec.Domainname != "" && !hasNamespace(spec, specs.UTSNamespace) {
 		return errors.New("unable to set domainname without a private UTS namespace")
 	}
-	if (len(spec.Linux.MaskedPaths) > 0 || len(spec.Linux.ReadonlyPaths) > 0) && !hasNewNamespace(spec, specs.MountNamespace) {
+	if (len(spec.Linux.MaskedPaths) > 0 || len(spec.Linux.ReadonlyPaths) > 0) && !hasNamespace(spec, specs.MountNamespace) {
 		return errors.New("unable to restrict sys entries without a private MNT namespace")
 	}
 	if (len(spec.Linux.UIDMappings) > 0 || len(spec.Linux.GIDMappings) > 0) && !hasNamespace(spec, specs.UserNamespace) {
@@ -111,6 +111,9 @@ func validateSpec(spec *specs.Spec) error {
 		}
 	}
 	if _, err := namespaceBootstrap(spec); err != nil {
+		return err
+	}
+	if err := validateNetDevices(spec); err != nil {
 		return err
 	}
 	if p := spec.Linux.Personality; p != nil && p.Domain != specs.PerLinux && p.Domain != specs.PerLinux32 {

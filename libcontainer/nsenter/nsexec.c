@@ -11,16 +11,19 @@
  *   parent -> stage: u32 total length, then records of {u32 type, u32 len, bytes}
  *   stage -> parent: {u32 type, i32 value} messages, or {u32 ERROR, u32 len, text}
  *
- * Steps: join the namespaces given by path (user first), unshare the user
- * namespace (denying setgroups if asked to) and wait until the parent has
- * written the id maps, unshare the other new
- * namespaces, then clone the process that becomes the container's init (it is
- * the first process of a new pid or time namespace) with CLONE_PARENT, so that
- * the runtime's own process is its parent and can wait for it.  The stage
+ * Steps: join the namespaces given by path (those a joined user namespace
+ * owns after it), unshare the user namespace (denying setgroups if asked to)
+ * and wait until the parent has written the id maps, unshare a new time
+ * namespace and write its offsets, become root in the user namespace,
+ * unshare the other new namespaces, then clone the process that becomes the
+ * container's init (it is the first process of a new pid or time namespace)
+ * with CLONE_PARENT, so that the runtime's own process is its parent and can
+ * wait for it.  The stage
  * reports the child's pid and exits; the child returns to Go.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -29,7 +32,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -287,34 +292,83 @@ static void parse_bootstrap(struct bootstrap *b)
 	}
 }
 
-/*
- * Join the namespaces given by path.  The user namespace comes first so that
- * the others are joined with the capabilities it grants; the mount namespace
- * comes last because joining it changes how later paths resolve.  All files
- * are opened before the first setns() for the same reason.
- */
-static void join_namespaces(struct bootstrap *b)
+#ifndef NS_GET_USERNS
+#define NS_GET_USERNS _IO(0xb7, 0x1)
+#endif
+#ifndef NS_GET_PARENT
+#define NS_GET_PARENT _IO(0xb7, 0x2)
+#endif
+
+/* Whether the namespace behind fd is owned by the user namespace userfd or
+ * by one of its descendants: it can only be joined once userfd is. */
+static int owned_by(int fd, int userfd)
 {
-	int fds[16], i, pass;
+	struct stat want, st;
+	int cur, found = 0;
+
+	if (fstat(userfd, &want) < 0)
+		return 0;
+	cur = ioctl(fd, NS_GET_USERNS);
+	while (cur >= 0) {
+		int parent;
+
+		if (fstat(cur, &st) == 0 && st.st_dev == want.st_dev && st.st_ino == want.st_ino) {
+			found = 1;
+			break;
+		}
+		parent = ioctl(cur, NS_GET_PARENT);
+		close(cur);
+		cur = parent;
+	}
+	if (cur >= 0)
+		close(cur);
+	return found;
+}
+
+/*
+ * Join the namespaces given by path; returns whether a user namespace was.
+ * All files are opened before the first setns(), as joining a mount
+ * namespace changes how later paths resolve.  A namespace owned by the
+ * joined user namespace (or a descendant) needs the capabilities that
+ * joining it grants, so it comes after it; any other one needs ours, so it
+ * comes before.  In each group the mount namespace comes last.
+ */
+static int join_namespaces(struct bootstrap *b)
+{
+	int fds[16], after[16], i, pass, userfd = -1;
 
 	for (i = 0; i < b->nns; i++) {
 		fds[i] = open(b->nspaths[i], O_RDONLY | O_CLOEXEC);
 		if (fds[i] < 0)
 			bail("nsenter: open namespace %s", b->nspaths[i]);
+		if (b->nsflags[i] == CLONE_NEWUSER)
+			userfd = fds[i];
 	}
-	for (pass = 0; pass < 3; pass++) {
+	for (i = 0; i < b->nns; i++)
+		after[i] = userfd >= 0 && b->nsflags[i] != CLONE_NEWUSER && owned_by(fds[i], userfd);
+	/* Passes: others not owned, their mount; user; owned, their mount. */
+	for (pass = 0; pass < 5; pass++) {
 		for (i = 0; i < b->nns; i++) {
-			int f = b->nsflags[i];
-			int want = pass == 0 ? f == CLONE_NEWUSER : pass == 2 ? f == CLONE_NEWNS
-									: (f != CLONE_NEWUSER && f != CLONE_NEWNS);
+			int f = b->nsflags[i], want;
+
+			if (pass == 2)
+				want = f == CLONE_NEWUSER;
+			else
+				want = f != CLONE_NEWUSER && after[i] == (pass > 2) &&
+				       (f == CLONE_NEWNS) == (pass == 1 || pass == 4);
 			if (!want)
 				continue;
 			LOG_DEBUG("join namespace %s", b->nspaths[i]);
-			if (setns(fds[i], f) < 0)
+			if (setns(fds[i], f) < 0) {
+				if (f == CLONE_NEWUSER && errno == EPERM)
+					bail("nsenter: setns %s (a user namespace can only be joined by its owner or by root)",
+					     b->nspaths[i]);
 				bail("nsenter: setns %s", b->nspaths[i]);
+			}
 			close(fds[i]);
 		}
 	}
+	return userfd >= 0;
 }
 
 void nsexec(void)
@@ -322,6 +376,7 @@ void nsexec(void)
 	const char *env = getenv("_OCIRUN_INITPIPE");
 	struct bootstrap b;
 	uint32_t unshare_flags;
+	int joined_user;
 	pid_t child;
 
 	if (!env || !*env)
@@ -349,7 +404,7 @@ void nsexec(void)
 		write_file("/proc/self/oom_score_adj", b.oom, b.oom_len);
 	}
 
-	join_namespaces(&b);
+	joined_user = join_namespaces(&b);
 
 	if (b.cloneflags & CLONE_NEWUSER) {
 		uint32_t ack[2];
@@ -374,20 +429,42 @@ void nsexec(void)
 			errno = 0;
 			bail("nsenter: unexpected reply %u to the id map request", ack[0]);
 		}
+	}
+
+	/*
+	 * A new time namespace takes its offsets before our ids change: a
+	 * change of euid makes us non-dumpable, and our /proc files then
+	 * belong to the host's root, which a joined or new user namespace
+	 * cannot reach.
+	 */
+	unshare_flags = b.cloneflags & ~CLONE_NEWUSER;
+	if (unshare_flags & CLONE_NEWTIME) {
+		if (unshare(CLONE_NEWTIME) < 0)
+			bail("nsenter: unshare time namespace");
+		unshare_flags &= ~CLONE_NEWTIME;
+		if (b.timens_len > 0)
+			write_file("/proc/self/timens_offsets", b.timens, b.timens_len);
+	}
+
+	if (b.cloneflags & CLONE_NEWUSER) {
 		if (b.has_uidmap && setresuid(0, 0, 0) < 0)
 			bail("nsenter: setresuid to the namespace's root");
 		if (b.has_gidmap && setresgid(0, 0, 0) < 0)
 			bail("nsenter: setresgid to the namespace's root");
+	} else if (joined_user) {
+		/* Our host ids mean nothing there: become its root. */
+		if (setresgid(0, 0, 0) < 0)
+			bail("nsenter: setresgid to the root of the joined user namespace (gid 0 must be mapped)");
+		if (setgroups(0, NULL) < 0 && errno != EPERM)
+			bail("nsenter: setgroups in the joined user namespace");
+		if (setresuid(0, 0, 0) < 0)
+			bail("nsenter: setresuid to the root of the joined user namespace (uid 0 must be mapped)");
 	}
 
-	unshare_flags = b.cloneflags & ~CLONE_NEWUSER;
 	if (unshare_flags)
 		LOG_DEBUG("unshare namespaces 0x%x", unshare_flags);
 	if (unshare_flags && unshare(unshare_flags) < 0)
 		bail("nsenter: unshare namespaces 0x%x", unshare_flags);
-
-	if (b.timens_len > 0)
-		write_file("/proc/self/timens_offsets", b.timens, b.timens_len);
 
 	/*
 	 * A new or joined pid or time namespace only applies to children, so the

@@ -149,6 +149,6 @@ host_idmapped_mounts() {
 	bind_mount "$SRC" /m idmap
 	runc run test_idmap
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"/m"*"no new user namespace"* ]]
+	[[ "$output" == *"/m"*"no user namespace"* ]]
 	[ -z "$(__runc list -q)" ]
 }

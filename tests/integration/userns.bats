@@ -211,3 +211,177 @@ mountinfo_of() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"user namespace"* ]]
 }
+
+# Joining namespaces of another container (the "owner", started with the
+# user namespace of setup()) by path.
+
+# start_owner: run the owner container and set OWNER to its init's pid.
+start_owner() {
+	set_args sleep 100
+	runc run -d ns_owner
+	[ "$status" -eq 0 ] || fail "owner: $output"
+	OWNER=$(container_pid ns_owner)
+	pid_alive "$OWNER"
+}
+
+# join_ns TYPE PATH: namespace TYPE of config.json is joined at PATH.
+join_ns() {
+	update_config '.linux.namespaces |= map(if .type == "'"$1"'" then .path = "'"$2"'" else . end)'
+}
+
+# bind_ns PID NS FILE: bind-mount /proc/PID/ns/NS on $TESTDIR/FILE (teardown
+# unmounts what is under $TESTDIR).
+bind_ns() {
+	touch "$TESTDIR/$3"
+	mount --bind "/proc/$1/ns/$2" "$TESTDIR/$3"
+}
+
+ns_of() {
+	readlink "/proc/$1/ns/$2"
+}
+
+@test "a container joins another container's user namespace by a bind-mounted path and its net namespace by /proc" {
+	start_owner
+	bind_ns "$OWNER" user owner-user
+	join_ns user "$TESTDIR/owner-user"
+	join_ns network "/proc/$OWNER/ns/net"
+	# The ids come from the joined namespace.
+	update_config 'del(.linux.uidMappings, .linux.gidMappings)'
+	set_cmd 'id -u; id -g; cat /proc/self/uid_map; ls /dev/pts; stat -c %g /dev/pts/ptmx; sleep 100'
+	runc run -d ns_joiner
+	[ "$status" -eq 0 ]
+	local joiner
+	joiner=$(container_pid ns_joiner)
+	pid_alive "$joiner"
+	[ "$(ns_of "$joiner" user)" = "$(ns_of "$OWNER" user)" ]
+	[ "$(ns_of "$joiner" net)" = "$(ns_of "$OWNER" net)" ]
+	# Its other namespaces are new.
+	[ "$(ns_of "$joiner" mnt)" != "$(ns_of "$OWNER" mnt)" ]
+	[ "$(ns_of "$joiner" uts)" != "$(ns_of "$OWNER" uts)" ]
+	# On the host it runs as the namespace's root.
+	[ "$(awk '/^Uid:/ {print $2}' "/proc/$joiner/status")" = 100000 ]
+	[ "$(awk '/^Gid:/ {print $2}' "/proc/$joiner/status")" = 300000 ]
+	# Inside: root, the owner's maps, and a /dev/pts (a devpts with gid=5,
+	# which needs ids mapped in the joined namespace).
+	runc exec ns_joiner sh -c 'id -u; id -g; cat /proc/self/uid_map; ls /dev/pts; grep " /dev/pts " /proc/self/mounts'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0 ]
+	[ "${lines[1]}" = 0 ]
+	[ "$(awk 'NF == 3 {print $1, $2, $3}' <<<"$output")" = "0 100000 1000
+1000 200000 1000" ]
+	[[ "$output" == *ptmx* ]]
+	# (the kernel shows the option's host id: container gid 5 is 300005).
+	[[ "$output" == *"devpts /dev/pts devpts"*"gid=300005"* ]]
+}
+
+@test "a user namespace owned by another user is refused by an unprivileged runtime" {
+	# A user namespace of root's, reachable by another user through a bind mount.
+	unshare --user sleep 100 &
+	local holder=$!
+	track_pid "$holder"
+	sleep 0.1
+	while [ "$(ns_of "$holder" user)" = "$(ns_of self user)" ]; do sleep 0.05; done
+	bind_ns "$holder" user root-user
+	join_ns user "$TESTDIR/root-user"
+	update_config 'del(.linux.uidMappings, .linux.gidMappings)'
+	mkdir -p "$TESTDIR/nobody-root"
+	chown 65534:65534 "$TESTDIR/nobody-root"
+	local out=$TESTDIR/nobody.out rc=0
+	RUNC_TEST_MARKER=$TESTDIR setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$RUNC" --root "$TESTDIR/nobody-root" run ns_nobody >"$out" 2>&1 </dev/null || rc=$?
+	cat "$out" >&2
+	[ "$rc" -ne 0 ]
+	grep -q "user namespace $TESTDIR/root-user is owned by uid 0: uid 65534 cannot join it" "$out"
+	[ "$(wc -l <"$out")" -eq 1 ]
+	[ -z "$(ls -A "$TESTDIR/nobody-root")" ]
+	no_leftover_processes
+}
+
+@test "with a joined user namespace, namespaces the host owns are joined before it and those it owns after" {
+	start_owner
+	# A net namespace the owner's user namespace owns: recognisable by its mtu.
+	nsenter -t "$OWNER" -n ip link set lo mtu 1234
+	bind_ns "$OWNER" user owner-user
+	bind_ns "$OWNER" net owner-net
+	# A uts namespace the host's user namespace owns.
+	touch "$TESTDIR/host-uts"
+	unshare --uts="$TESTDIR/host-uts" hostname host-owned-uts
+	join_ns user "$TESTDIR/owner-user"
+	join_ns network "$TESTDIR/owner-net"
+	join_ns uts "$TESTDIR/host-uts"
+	update_config 'del(.linux.uidMappings, .linux.gidMappings) | del(.hostname)'
+	set_cmd 'hostname; ip link show lo; sleep 100'
+	runc run -d ns_joiner
+	[ "$status" -eq 0 ]
+	local joiner
+	joiner=$(container_pid ns_joiner)
+	[ "$(ns_of "$joiner" user)" = "$(ns_of "$OWNER" user)" ]
+	[ "$(ns_of "$joiner" net)" = "net:[$(stat -L -c %i "$TESTDIR/owner-net")]" ]
+	[ "$(ns_of "$joiner" uts)" = "uts:[$(stat -L -c %i "$TESTDIR/host-uts")]" ]
+	runc exec ns_joiner sh -c 'hostname; ip link show lo'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = host-owned-uts ]
+	[[ "$output" == *"mtu 1234"* ]]
+	[ "$(hostname)" != host-owned-uts ]
+}
+
+@test "a new time namespace with timeOffsets together with a new user namespace" {
+	update_config '.linux.namespaces += [{type: "time"}]
+		| .linux.timeOffsets = {monotonic: {secs: 864000, nanosecs: 0}, boottime: {secs: 1728000, nanosecs: 0}}'
+	set_cmd 'cat /proc/self/timens_offsets; cut -d. -f1 /proc/uptime; sleep 100'
+	runc run -d test_userns
+	[ "$status" -eq 0 ]
+	local pid
+	pid=$(container_pid test_userns)
+	# From the host: a time namespace of its own, owned by the container's
+	# user namespace, with the offsets.
+	[ "$(ns_of "$pid" time)" != "$(ns_of self time)" ]
+	[ "$(ns_of "$pid" user)" != "$(ns_of self user)" ]
+	grep -qE '^monotonic +864000 +0$' "/proc/$pid/timens_offsets"
+	grep -qE '^boottime +1728000 +0$' "/proc/$pid/timens_offsets"
+	# Inside: the boot time clock is 20 days ahead of the host's.
+	runc exec test_userns sh -c 'cut -d. -f1 /proc/uptime'
+	[ "$status" -eq 0 ]
+	local host
+	host=$(cut -d. -f1 /proc/uptime)
+	[ "$output" -ge $((host + 1728000)) ]
+	[ "$output" -lt $((host + 1728000 + 100)) ]
+}
+
+@test "a container that joins all of another container's namespaces works" {
+	update_config '.linux.namespaces += [{type: "cgroup"}] | .hostname = "owner-host"'
+	start_owner
+	local t f
+	for t in pid network ipc uts mount cgroup user; do
+		f=$t
+		[ "$t" = network ] && f=net
+		[ "$t" = mount ] && f=mnt
+		join_ns "$t" "/proc/$OWNER/ns/$f"
+	done
+	update_config 'del(.linux.uidMappings, .linux.gidMappings) | del(.hostname)'
+	set_args sleep 100
+	runc run -d ns_joiner
+	[ "$status" -eq 0 ]
+	local joiner
+	joiner=$(container_pid ns_joiner)
+	pid_alive "$joiner"
+	for f in pid net ipc uts mnt cgroup user; do
+		[ "$(ns_of "$joiner" "$f")" = "$(ns_of "$OWNER" "$f")" ] || fail "$f namespace differs"
+	done
+	# Inside the joiner: the owner's processes (its sleep is pid 1), its
+	# hostname, its root filesystem, its ids.
+	runc exec ns_joiner sh -c 'cat /proc/1/cmdline | tr "\0" " "; echo; hostname; id -u; ps -o args | grep -cx "sleep 100"; touch /dev/shm/from-joiner'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "sleep 100 " ]
+	[ "${lines[1]}" = owner-host ]
+	[ "${lines[2]}" = 0 ]
+	[ "${lines[3]}" = 2 ]
+	# The owner sees the joiner's file: one filesystem.
+	runc exec ns_owner ls /dev/shm/from-joiner
+	[ "$status" -eq 0 ]
+	# The joiner ends on its own; the owner lives on.
+	runc delete -f ns_joiner
+	[ "$status" -eq 0 ]
+	! pid_alive "$joiner"
+	pid_alive "$OWNER"
+}
