@@ -213,7 +213,10 @@ func setupRootfs(cfg *initConfig, beforePivot func() error) error {
 			mc.idmapped.Close()
 		}
 		if err != nil {
-			return fmt.Errorf("error mounting %q to rootfs at %q: %w", m.Source, m.Destination, err)
+			if strings.HasPrefix(err.Error(), "error mounting ") {
+				return err // mountEntry said it already
+			}
+			return mountError(m, err)
 		}
 		if filepath.Clean(m.Destination) == "/dev" {
 			devMounted = !(m.Type == "bind" || parseMountOptions(m.Options).bind)
