@@ -21,8 +21,8 @@ var killCommand = &cli.Command{
 		if err := checkArgs(cmd, 1, false); err != nil {
 			return err
 		}
-		if cmd.Args().Len() > 2 {
-			return fmt.Errorf("%q requires at most 2 arguments", cmd.Name)
+		if err := checkMaxArgs(cmd, 2); err != nil {
+			return err
 		}
 		raw := cmd.Args().Get(1)
 		if raw == "" {

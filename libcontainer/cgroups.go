@@ -485,7 +485,7 @@ func cgSpecDeviceRule(d specs.LinuxDeviceCgroup) (*devices.Rule, error) {
 func newCgroupManager(id string, spec *specs.Spec, systemd, rootless bool) (cgroups.Manager, error) {
 	c, err := cgroupConfig(id, spec, systemd, rootless)
 	if err != nil {
-		return nil, err
+		return nil, invalidConfig(err)
 	}
 	if systemd && !cgSystemdRunning() {
 		return nil, errNoSystemd

@@ -14,6 +14,7 @@ import (
 // name as data, the fd as SCM_RIGHTS), and makes the slave the process's
 // stdio, controlling terminal and /dev/console.
 func setupConsole(sockFd int, proc *specs.Process, devConsole bool) error {
+	defer phase("init:console")()
 	sock := os.NewFile(uintptr(sockFd), "console-socket")
 	defer sock.Close()
 	master, slavePath, err := console.NewPty()

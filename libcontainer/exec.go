@@ -13,6 +13,7 @@ import (
 
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
 
@@ -33,7 +34,8 @@ type ExecOpts struct {
 // Exec runs another process in the container: it joins every namespace of
 // the container's init and its cgroups. In the foreground it forwards
 // signals (and the terminal) and returns the process's exit status.
-func (c *Container) Exec(eo *ExecOpts) (int, error) {
+func (c *Container) Exec(eo *ExecOpts) (status int, err error) {
+	defer phase("exec")()
 	switch st := c.Status(); st {
 	case Running, Created:
 	case Paused:
@@ -51,6 +53,7 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 	if proc == nil || len(proc.Args) == 0 {
 		return -1, errors.New("exec: process args must not be empty")
 	}
+	logrus.Debugf("exec in %s: %q", c.state.ID, proc.Args)
 	if proc.Cwd == "" {
 		proc.Cwd = "/"
 	}
@@ -61,7 +64,7 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 		return -1, errors.New("cannot use console socket if runc will not detach or allocate tty")
 	}
 	if err := validateProcessSched(proc); err != nil {
-		return -1, err
+		return -1, invalidConfig(err)
 	}
 	if err := checkSubCgroups(eo.SubCgroups); err != nil {
 		return -1, err
@@ -70,7 +73,7 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 		return -1, err
 	}
 	if err := validateProcessLSM(proc); err != nil {
-		return -1, err
+		return -1, invalidConfig(err)
 	}
 
 	var sigc chan os.Signal
@@ -117,11 +120,21 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 	}
 	defer pidfdSock.close()
 	boot := c.joinBootstrap()
-	if err := l.cmd.Start(); err != nil {
+	if err := l.start(); err != nil {
 		return -1, fmt.Errorf("start init: %w", err)
 	}
-	l.child.Close()
+	// From here on, as runc: "unable to start container process: ...",
+	// after what init had to say.
+	starting := true
+	defer func() {
+		if err != nil && starting {
+			l.logs.wait()
+			err = startError(err)
+		}
+	}()
+	stageTimer := phase("nsexec")
 	pid, err := runStage(l.sock, boot, &spec)
+	stageTimer()
 	if err != nil {
 		l.cmd.Process.Kill() // it may be waiting for an answer
 	}
@@ -163,6 +176,9 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 	if err := parentSync(l.sock, nil, seccompAgent(c.state, specs.ContainerState(c.Status()), pid), nil); err != nil {
 		return fail(err)
 	}
+	l.logs.wait()
+	starting = false
+	logrus.Debugf("exec: process %d started", pid)
 	var tty *ttyProxy
 	if consoleParent != nil {
 		if tty, err = newTTYProxy(consoleParent); err != nil {
@@ -183,7 +199,8 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 		return 0, nil
 	}
 	c.Close() // do not make other commands wait while the process runs
-	status := forwardAndWait(pid, sigc, tty)
+	status = forwardAndWait(pid, sigc, tty)
+	logrus.Debugf("exec: process %d exited with status %d", pid, status)
 	if tty != nil {
 		tty.wait()
 	}

@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
 
@@ -25,8 +26,14 @@ func init() {
 	}
 }
 
+// closeLog closes init's log pipe (see logpipe.go).
+var closeLog = func() {}
+
 // errParentGone: the parent closed the socket instead of answering.
 var errParentGone = errors.New("parent gone")
+
+// errReported: the error has gone to the runtime another way.
+var errReported = errors.New("reported")
 
 // Init is the Go side of `runc init`, in the container's namespaces after
 // the C stage. It never returns: it execs the user's process or exits.
@@ -36,6 +43,7 @@ func Init() {
 		fmt.Fprintln(os.Stderr, "runc init: must be started by the runtime")
 		os.Exit(1)
 	}
+	closeLog = initLogging()
 	os.Clearenv()
 	// A non-blocking socket makes the Go runtime set up its poller now,
 	// before a low RLIMIT_NOFILE could leave it no descriptor to do so.
@@ -44,7 +52,7 @@ func Init() {
 	dec := json.NewDecoder(sock)
 	enc := json.NewEncoder(sock)
 	if err := containerInit(sock, dec, enc); err != nil {
-		if err == errParentGone {
+		if err == errParentGone || err == errReported {
 			// The parent gave up (and says why): nothing to add.
 			os.Exit(1)
 		}
@@ -65,8 +73,15 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	cfg.sock = sock
 	spec := cfg.Spec
 	proc := spec.Process
+	logrus.Debugf("init: config received (exec: %v), pid %d", cfg.Exec, os.Getpid())
 	if cfg.Exec {
 		// A process joining a running container: no rootfs to set up.
+		// The socket closes at execve: the parent reads that as success,
+		// or the reason execve failed. Set now, before any seccomp filter
+		// could deny the fcntl.
+		if rc, err := sock.SyscallConn(); err == nil {
+			rc.Control(func(fd uintptr) { unix.CloseOnExec(int(fd)) })
+		}
 		if proc.Terminal {
 			if err := setupConsole(cfg.ConsoleFd, proc, false); err != nil {
 				return err
@@ -79,10 +94,8 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		// The socket stays open, close-on-exec: its end of file tells
 		// the parent that the user's program runs (`exec -d --pid-file`
 		// returns only then), and a failed execve can still be told.
-		if err := unix.Exec(path, proc.Args, env); err != nil {
-			return fmt.Errorf("exec %s: %w", proc.Args[0], err)
-		}
-		return nil
+		logrus.Debugf("init: exec %s", path)
+		return execUser(path, proc.Args, env)
 	}
 	unix.Umask(0)
 
@@ -97,6 +110,8 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	// createContainer hooks run here, where the runtime's paths still
 	// resolve.
 	ready := func() error {
+		defer phase("init:wait-runtime")()
+		logrus.Debug("init: mounts done, waiting for the runtime (cgroup resources, hooks)")
 		if err := enc.Encode(syncMsg{Type: syncReady}); err != nil {
 			return err
 		}
@@ -119,6 +134,7 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	// does, unless a user namespace leaves init no right to mount there.
 	hostMounts := !hasNamespace(spec, specs.MountNamespace) && !hasNamespace(spec, specs.UserNamespace)
 	if hasNewNamespace(spec, specs.MountNamespace) || hostMounts {
+		logrus.Debugf("init: setting up the root filesystem %s", cfg.Rootfs)
 		if err := setupRootfs(&cfg, ready); err != nil {
 			return err
 		}
@@ -176,7 +192,10 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		return err
 	}
 
-	// All done: closing the socket tells the parent so. Then wait for start.
+	// All done: closing the socket tells the parent so. Then wait for
+	// start; nothing is logged from then on.
+	logrus.Debug("init: set-up done, waiting on the exec fifo")
+	closeLog()
 	sock.Close()
 	// Not by /proc/self/fd/N: the container's /proc could lead elsewhere.
 	fifo, err := reopenFifo(unix.O_WRONLY)
@@ -192,7 +211,7 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	unix.Close(cfg.FifoFd)
 	if err := startProcess(&cfg, path, env); err != nil {
 		fifo.Write([]byte(err.Error()))
-		return err
+		return errReported // by `start`, from the fifo
 	}
 	panic("unreachable")
 }
@@ -223,10 +242,18 @@ func startProcess(cfg *initConfig, path string, env []string) error {
 	return nil
 }
 
+// execUser replaces init with the user's process; it returns only on
+// failure, as runc words it ("exec /bin/x: exec format error").
+func execUser(path string, args, env []string) error {
+	err := unix.Exec(path, args, env)
+	return &os.PathError{Op: "exec", Path: path, Err: err}
+}
+
 // prepareProcess applies the process settings that come last, in runc's
 // order: fds, rlimits, the executable's lookup, user and capabilities,
 // HOME, cwd, no_new_privs and umask.
 func prepareProcess(cfg *initConfig) (string, []string, error) {
+	defer phase("init:process")()
 	proc := cfg.Spec.Process
 	// Before the rlimits: a low RLIMIT_NOFILE must not stop us listing fds.
 	if err := closeExtraFds(3 + cfg.PreserveFDs); err != nil {
@@ -329,10 +356,10 @@ func lookPath(file string, env []string) (string, error) {
 func checkExecutable(p string) error {
 	var st unix.Stat_t
 	if err := unix.Stat(p, &st); err != nil {
-		return err
+		return &os.PathError{Op: "stat", Path: p, Err: err}
 	}
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-		return errors.New("is a directory")
+		return os.ErrPermission // as execvp and runc say
 	}
 	if st.Mode&0o111 == 0 {
 		return os.ErrPermission
@@ -350,6 +377,7 @@ var rlimitNames = map[string]int{
 }
 
 func setRlimits(rls []specs.POSIXRlimit) error {
+	defer phase("init:rlimits")()
 	for _, rl := range rls {
 		res, ok := rlimitNames[rl.Type]
 		if !ok {
@@ -365,6 +393,8 @@ func setRlimits(rls []specs.POSIXRlimit) error {
 
 // setupUser drops to the configured user and capability sets.
 func setupUser(proc *specs.Process) error {
+	defer phase("init:user")()
+	logrus.Debugf("init: switching to user %d:%d (additional gids %v) and the capability sets", proc.User.UID, proc.User.GID, proc.User.AdditionalGids)
 	caps, err := newCapSets(proc.Capabilities)
 	if err != nil {
 		return err

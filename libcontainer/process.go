@@ -17,6 +17,7 @@ import (
 	"github.com/ocirun/runc/libcontainer/nsenter"
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
 
@@ -83,9 +84,11 @@ const (
 // Create does every step of container creation and leaves its init blocked
 // on the exec fifo. On failure nothing is left behind.
 func Create(opts Options, co *CreateOpts) (c *Container, err error) {
+	defer phase("create")()
+	logrus.Debugf("create %s: bundle %s, root %s", co.ID, co.Bundle, opts.Root)
 	spec := co.Spec
 	if err := validateSpec(spec); err != nil {
-		return nil, err
+		return nil, invalidConfig(err)
 	}
 	if os.Geteuid() != 0 {
 		if err := validateRootlessEUID(spec); err != nil {
@@ -109,6 +112,7 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if err != nil {
 		return nil, err
 	}
+	logCgroupManager(m, opts.Systemd)
 	rootfs := spec.Root.Path
 	if !filepath.IsAbs(rootfs) {
 		rootfs = filepath.Join(co.Bundle, rootfs)
@@ -147,11 +151,19 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	}
 	c = &Container{opts: opts, dir: dir, state: st, cgm: m}
 	var initPid int
+	var l *initCmd
+	starting := false
 	defer func() {
 		if err != nil {
 			if initPid > 0 {
 				killAndWait(initPid)
 				unix.Wait4(initPid, nil, unix.WNOHANG, nil)
+			}
+			if l != nil {
+				l.logs.wait() // init's last words come before ours
+			}
+			if starting {
+				err = startError(err)
 			}
 			c.cleanup()
 			dir.close()
@@ -186,7 +198,7 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	defer fifo.Close()
 
 	passFDs := co.ListenFDs + co.PreserveFDs
-	l, err := newInitCmd(rootfs, passFDs)
+	l, err = newInitCmd(rootfs, passFDs)
 	if err != nil {
 		return c, err
 	}
@@ -224,10 +236,10 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		return c, err
 	}
 	defer pidfdSock.close()
-	if err := cmd.Start(); err != nil {
+	if err := l.start(); err != nil {
 		return c, fmt.Errorf("start init: %w", err)
 	}
-	l.child.Close()
+	starting = true
 	stageDone := false
 	defer func() {
 		if !stageDone {
@@ -247,7 +259,9 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 			return c, fmt.Errorf("apply cgroup: %w", err)
 		}
 	}
+	stageTimer := phase("nsexec")
 	initPid, err = runStage(parentSock, boot, spec)
+	stageTimer()
 	stageDone = true
 	if err != nil {
 		cmd.Process.Kill() // it may be waiting for an answer (its id maps)
@@ -317,9 +331,11 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		return c, err
 	}
 	onReady := func() error {
+		setDone := phase("cgroup-resources")
 		if err := m.Set(cgcfg.Resources); err != nil {
 			return fmt.Errorf("set cgroup resources: %w", err)
 		}
+		setDone()
 		// The runtime's own hooks, after the mounts and before pivot_root.
 		if err := runRuntimeHooks(st, hookPrestart, Creating, initPid, false); err != nil {
 			return err
@@ -329,6 +345,9 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if err := parentSync(parentSock, onReady, seccompAgent(st, specs.StateCreating, initPid), sources.source); err != nil {
 		return c, err
 	}
+	l.logs.wait()
+	starting = false
+	logrus.Debugf("container %s created, init pid %d", co.ID, initPid)
 	if err := dir.save(st); err != nil {
 		return c, fmt.Errorf("save state: %w", err)
 	}
@@ -356,6 +375,9 @@ type initCmd struct {
 	cmd         *exec.Cmd
 	sock, child *os.File
 	exe         *os.File
+	// The log pipe (see logpipe.go): init writes, the runtime relays.
+	logR, logW *os.File
+	logs       *logRelay
 }
 
 // newInitCmd prepares `runc init` with the caller's stdio, fds 3..3+N-1
@@ -388,7 +410,27 @@ func newInitCmd(dir string, preserveFDs int) (*initCmd, error) {
 		l.cmd.ExtraFiles = append(l.cmd.ExtraFiles, os.NewFile(uintptr(3+i), "preserved-fd"))
 	}
 	l.cmd.Env = []string{"_OCIRUN_INITPIPE=" + strconv.Itoa(l.nextFd(l.child))}
+	if l.logR, l.logW, err = os.Pipe(); err != nil {
+		l.close()
+		return nil, fmt.Errorf("init log pipe: %w", err)
+	}
+	l.cmd.Env = append(l.cmd.Env, logPipeEnv+"="+strconv.Itoa(l.nextFd(l.logW)),
+		logLevelEnv+"="+strconv.Itoa(int(logrus.GetLevel())))
 	return l, nil
+}
+
+// start starts `runc init`, gives up the runtime's copies of init's ends
+// and relays init's log lines.
+func (l *initCmd) start() error {
+	logrus.Debugf("starting runc init (%s)", l.cmd.Path)
+	if err := l.cmd.Start(); err != nil {
+		return err
+	}
+	l.child.Close()
+	l.logW.Close()
+	l.logs = relayLogs(l.logR)
+	l.logR = nil
+	return nil
 }
 
 // nextFd passes f to init and returns its number there.
@@ -400,6 +442,12 @@ func (l *initCmd) nextFd(f *os.File) int {
 func (l *initCmd) close() {
 	l.sock.Close()
 	l.child.Close()
+	if l.logR != nil {
+		l.logR.Close()
+	}
+	if l.logW != nil {
+		l.logW.Close()
+	}
 	if l.exe != nil {
 		l.exe.Close()
 	}
@@ -423,13 +471,13 @@ func parentSync(sock *os.File, onReady func() error, seccompAgent func(*os.File)
 		}
 		switch msg.Type {
 		case syncError:
-			return errors.New(msg.Message)
+			return &initError{errors.New(msg.Message)}
 		case syncReady:
 			if onReady == nil {
 				return errors.New("unexpected ready message from init")
 			}
 			if err := onReady(); err != nil {
-				return err
+				return &initError{err}
 			}
 			if err := json.NewEncoder(sock).Encode(syncMsg{Type: syncContinue}); err != nil {
 				return fmt.Errorf("write to init: %w", err)
@@ -448,7 +496,7 @@ func parentSync(sock *os.File, onReady func() error, seccompAgent func(*os.File)
 			}
 		case syncSeccompFd:
 			if err := handleSeccompFd(r, seccompAgent); err != nil {
-				return err
+				return &initError{err}
 			}
 		default:
 			return fmt.Errorf("unexpected message %q from init", msg.Type)
@@ -495,6 +543,7 @@ func hostRootIDs(spec *specs.Spec) (int, int) {
 // cpuset's, and the final affinity, if any, is set just before it execs.
 func setInitialAffinity(pid int, p *specs.Process) error {
 	if a := p.ExecCPUAffinity; a != nil && a.Initial != "" {
+		logrus.Debugf("set initial CPU affinity of pid %d to %s", pid, a.Initial)
 		if err := setAffinity(pid, a.Initial); err != nil {
 			return fmt.Errorf("set initial CPU affinity %q: %w", a.Initial, err)
 		}

@@ -75,6 +75,7 @@ func checkSchedCpuset(spec *specs.Spec, p *specs.Process) error {
 // applyProcessSched sets the scheduler, I/O priority and final CPU
 // affinity of the calling thread, the one that will execve.
 func applyProcessSched(p *specs.Process) error {
+	defer phase("init:sched")()
 	if s := p.Scheduler; s != nil {
 		attr := unix.SchedAttr{
 			Size: unix.SizeofSchedAttr, Policy: schedPolicies[s.Policy], Nice: s.Nice,

@@ -556,6 +556,7 @@ func enosysStub(s *specs.LinuxSeccomp) ([]unix.SockFilter, error) {
 // listener: it goes to the parent over sock at once, which hands it to the
 // seccomp agent, and is closed here.
 func loadSeccomp(s *specs.LinuxSeccomp, sock *os.File) error {
+	defer phase("init:seccomp")()
 	p, err := compileSeccomp(s)
 	if err != nil {
 		return err
@@ -574,6 +575,7 @@ func loadSeccomp(s *specs.LinuxSeccomp, sock *os.File) error {
 		}
 	}
 	prog := unix.SockFprog{Len: uint16(len(p.insns)), Filter: &p.insns[0]}
+	logrus.Debugf("seccomp filter flags: %d", p.flags)
 	r, _, errno := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, p.flags, uintptr(unsafe.Pointer(&prog)))
 	runtime.KeepAlive(p)
 	if errno != 0 {
