@@ -32,6 +32,7 @@ otherwise, gets the settings of the container's own process.`,
 		&cli.StringFlag{Name: "process", Aliases: []string{"p"}, Usage: "path to the process.json"},
 		&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "detach from the container's process"},
 		&cli.StringFlag{Name: "pid-file", Usage: "specify the file to write the process id to"},
+		&cli.StringFlag{Name: "pidfd-socket", Usage: "path to an AF_UNIX socket which will receive a file descriptor referencing the exec process"},
 		&cli.StringFlag{Name: "process-label", Usage: "set the asm process label for the process commonly used with selinux"},
 		&cli.StringFlag{Name: "apparmor", Usage: "set the apparmor profile for the process"},
 		&cli.BoolFlag{Name: "no-new-privs", Usage: "set the no new privileges value for the process"},
@@ -44,36 +45,45 @@ otherwise, gets the settings of the container's own process.`,
 		if err := checkArgs(cmd, 1, false); err != nil {
 			return err
 		}
-		subCgroups, err := parseSubCgroups(cmd.StringSlice("cgroup"))
+		status, err := execAction(cmd)
 		if err != nil {
-			return err
-		}
-		c, err := loadContainer(cmd, false)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		proc, err := execProcess(cmd, c.Config())
-		if err != nil {
-			return err
-		}
-		status, err := c.Exec(&libcontainer.ExecOpts{
-			Process:       proc,
-			Detach:        cmd.Bool("detach"),
-			PidFile:       cmd.String("pid-file"),
-			ConsoleSocket: cmd.String("console-socket"),
-			PreserveFDs:   int(cmd.Int("preserve-fds")),
-			IgnorePaused:  cmd.Bool("ignore-paused"),
-			SubCgroups:    subCgroups,
-		})
-		if err != nil {
-			return err
+			// As runc: every failure of exec itself is status 255, so
+			// that it differs from what the process may return.
+			return &exitError{code: 255, err: fmt.Errorf("exec failed: %w", err)}
 		}
 		if status != 0 {
 			return &exitError{code: status}
 		}
 		return nil
 	},
+}
+
+// execAction runs exec's work; a failure of its own is an error, the
+// process's status is returned.
+func execAction(cmd *cli.Command) (int, error) {
+	subCgroups, err := parseSubCgroups(cmd.StringSlice("cgroup"))
+	if err != nil {
+		return -1, err
+	}
+	c, err := loadContainer(cmd, false)
+	if err != nil {
+		return -1, err
+	}
+	defer c.Close()
+	proc, err := execProcess(cmd, c.Config())
+	if err != nil {
+		return -1, err
+	}
+	return c.Exec(&libcontainer.ExecOpts{
+		Process:       proc,
+		Detach:        cmd.Bool("detach"),
+		PidFile:       cmd.String("pid-file"),
+		ConsoleSocket: cmd.String("console-socket"),
+		PidfdSocket:   cmd.String("pidfd-socket"),
+		PreserveFDs:   int(cmd.Int("preserve-fds")),
+		IgnorePaused:  cmd.Bool("ignore-paused"),
+		SubCgroups:    subCgroups,
+	})
 }
 
 // parseSubCgroups reads --cgroup values: "path" for every controller, or
@@ -173,6 +183,10 @@ func execProcess(cmd *cli.Command, spec *specs.Spec) (*specs.Process, error) {
 		if p.Capabilities == nil {
 			p.Capabilities = &specs.LinuxCapabilities{}
 		}
+		// An ambient capability must be inheritable too, which --cap does
+		// not make it (runc since 1.1.2): it goes to the ambient set only
+		// where the process has inheritable or ambient ones already.
+		ambient := len(p.Capabilities.Inheritable) > 0 || len(p.Capabilities.Ambient) > 0
 		for _, c := range caps {
 			c = strings.ToUpper(c)
 			if !strings.HasPrefix(c, "CAP_") {
@@ -181,6 +195,9 @@ func execProcess(cmd *cli.Command, spec *specs.Spec) (*specs.Process, error) {
 			p.Capabilities.Bounding = append(p.Capabilities.Bounding, c)
 			p.Capabilities.Effective = append(p.Capabilities.Effective, c)
 			p.Capabilities.Permitted = append(p.Capabilities.Permitted, c)
+			if ambient {
+				p.Capabilities.Ambient = append(p.Capabilities.Ambient, c)
+			}
 		}
 	}
 	if cmd.Bool("no-new-privs") {

@@ -21,8 +21,8 @@ var killCommand = &cli.Command{
 		if err := checkArgs(cmd, 1, false); err != nil {
 			return err
 		}
-		if cmd.Args().Len() > 2 {
-			return fmt.Errorf("%q requires at most 2 arguments", cmd.Name)
+		if err := checkMaxArgs(cmd, 2); err != nil {
+			return err
 		}
 		raw := cmd.Args().Get(1)
 		if raw == "" {
@@ -44,7 +44,7 @@ var killCommand = &cli.Command{
 // parseSignal accepts a number, or a name with or without "SIG" in any case.
 func parseSignal(raw string) (unix.Signal, error) {
 	if n, err := strconv.Atoi(raw); err == nil {
-		if n <= 0 || n > 64 {
+		if n < 0 || n > 64 {
 			return 0, fmt.Errorf("unknown signal %q", raw)
 		}
 		return unix.Signal(n), nil

@@ -12,6 +12,7 @@ func TestParseSignalValid(t *testing.T) {
 		in   string
 		want unix.Signal
 	}{
+		{"0", unix.Signal(0)}, // checks the container is alive
 		{"9", unix.SIGKILL},
 		{"15", unix.SIGTERM},
 		{"1", unix.SIGHUP},
@@ -44,7 +45,7 @@ func TestParseSignalValid(t *testing.T) {
 
 func TestParseSignalInvalid(t *testing.T) {
 	for _, in := range []string{
-		"", "0", "-1", "-9", "65", "1000", "99999999999999999999",
+		"", "-1", "-9", "65", "1000", "99999999999999999999",
 		"SIG", "sig", "FOO", "SIGFOO", "KILLL", "SIGSIGKILL", " KILL", "KILL ", "9 ", "1.5", "0x9",
 	} {
 		if sig, err := parseSignal(in); err == nil {
@@ -81,7 +82,7 @@ func FuzzParseSignal(f *testing.F) {
 			}
 			return
 		}
-		if sig < 1 || sig > 64 {
+		if sig < 0 || sig > 64 {
 			t.Errorf("parseSignal(%q) accepted out-of-range signal %d", s, sig)
 		}
 	})

@@ -36,6 +36,14 @@ var listCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
+		if ids == nil && cmd.IsSet("root") {
+			// As runc: only the default root may be missing (nothing
+			// was created yet); a --root given that does not exist is
+			// an error.
+			if _, err := os.ReadDir(opts.Root); err != nil {
+				return err
+			}
+		}
 		var entries []libcontainer.OCIState
 		for _, id := range ids {
 			c, err := libcontainer.LoadBrief(opts, id)

@@ -79,17 +79,17 @@ func main() {
 			psCommand, resumeCommand, runCommand, specCommand, startCommand, stateCommand,
 			updateCommand, eventsCommand, featuresCommand,
 		},
-		OnUsageError: func(ctx context.Context, cmd *cli.Command, err error, isSub bool) error {
-			return err
-		},
+		OnUsageError:   usageError,
 		ExitErrHandler: func(ctx context.Context, cmd *cli.Command, err error) {},
 		CommandNotFound: func(ctx context.Context, cmd *cli.Command, name string) {
-			fatal(fmt.Errorf("unknown command %q", name))
+			// As runc (urfave/cli v1), newline and status 3 included.
+			fatal(&codedError{fmt.Errorf("No help topic for '%s'\n", name), 3})
 		},
 	}
 	for _, c := range app.Commands {
 		c.OnUsageError = app.OnUsageError
 		c.DisableSliceFlagSeparator = true
+		wordFailures(c)
 	}
 	if err := app.Run(context.Background(), os.Args); err != nil {
 		fatal(err)
@@ -112,7 +112,7 @@ func setupLogging(ctx context.Context, cmd *cli.Command) (context.Context, error
 	if path := cmd.String("log"); path != "" {
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND|os.O_SYNC, 0o644)
 		if err != nil {
-			return ctx, fmt.Errorf("open log file %s: %w", path, err)
+			return ctx, err // as runc: "open FILE: <errno>"
 		}
 		logrus.SetOutput(f)
 	}
@@ -122,27 +122,101 @@ func setupLogging(ctx context.Context, cmd *cli.Command) (context.Context, error
 	case "json":
 		logrus.SetFormatter(new(logrus.JSONFormatter))
 	default:
-		return ctx, fmt.Errorf("unknown log-format %q", f)
+		return ctx, fmt.Errorf("invalid log-format: %s", f)
 	}
 	return ctx, nil
 }
 
 // exitError carries a process exit status through urfave/cli.
-type exitError struct{ code int }
+// With err set, err is reported (as any error is) and code is the exit
+// status.
+type exitError struct {
+	code int
+	err  error
+}
 
-func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+func (e *exitError) Error() string {
+	if e.err != nil {
+		return e.err.Error()
+	}
+	return fmt.Sprintf("exit status %d", e.code)
+}
+
+// codedError is an error that makes the runtime exit with code.
+type codedError struct {
+	err  error
+	code int
+}
+
+func (e *codedError) Error() string { return e.err.Error() }
+func (e *codedError) Unwrap() error { return e.err }
+
+// usageErr is a wrong use of the command line (checkArgs): said as is.
+type usageErr struct{ error }
+
+// failurePrefix is how runc words the failure of a command, and the exit
+// status it gives it: "runc create failed: <cause>", "exec failed:
+// <cause>" with 255 (the process's own status is passed on as is).
+var failurePrefix = map[string]struct {
+	prefix string
+	code   int
+}{
+	"create": {"runc create failed", 1},
+	"run":    {"runc run failed", 1},
+	"exec":   {"exec failed", 255},
+}
+
+// wordFailures makes cmd's failures read as runc's: the one place where
+// the prefix is added.
+func wordFailures(cmd *cli.Command) {
+	f, ok := failurePrefix[cmd.Name]
+	if !ok || cmd.Action == nil {
+		return
+	}
+	action := cmd.Action
+	cmd.Action = func(ctx context.Context, c *cli.Command) error {
+		err := action(ctx, c)
+		var ee *exitError
+		var ue usageErr
+		if err == nil || errors.As(err, &ee) || errors.As(err, &ue) {
+			return err
+		}
+		return &codedError{fmt.Errorf("%s: %w", f.prefix, err), f.code}
+	}
+}
 
 // fatal reports err as one line and exits non-zero.
 func fatal(err error) {
 	var ee *exitError
+	code := 1
 	if errors.As(err, &ee) {
-		os.Exit(ee.code)
+		if ee.err == nil {
+			os.Exit(ee.code)
+		}
+		code = ee.code
+	}
+	var ce *codedError
+	if errors.As(err, &ce) {
+		code = ce.code
 	}
 	logrus.Error(err)
 	if out := logrus.StandardLogger().Out; out != os.Stderr {
 		fmt.Fprintln(os.Stderr, err)
 	}
-	os.Exit(1)
+	os.Exit(code)
+}
+
+// usageError prints runc's (urfave/cli v1's) "Incorrect Usage" text and
+// the help of the command to stdout; the error itself is then logged.
+func usageError(ctx context.Context, cmd *cli.Command, err error, isSub bool) error {
+	if cmd.Root() == cmd {
+		fmt.Fprintf(cmd.Root().Writer, "Incorrect Usage. %s\n\n", err)
+		_ = cli.ShowRootCommandHelp(cmd)
+	} else {
+		fmt.Fprintf(cmd.Root().Writer, "Incorrect Usage: %s\n\n", err)
+		_ = cli.ShowCommandHelp(ctx, cmd.Root(), cmd.Name)
+	}
+	return err
 }
 
 // globalOptions reads the global flags every command needs.
@@ -166,15 +240,33 @@ func containerID(cmd *cli.Command) (string, error) {
 }
 
 // checkArgs checks the number of positional arguments, as runc does.
+// Like runc, it prints "Incorrect Usage." and the command's help first,
+// and names the binary as it was called in the error.
 func checkArgs(cmd *cli.Command, n int, exact bool) error {
 	got := cmd.Args().Len()
+	var err error
 	if exact && got != n {
-		return fmt.Errorf("%q requires exactly %d argument(s)", cmd.Name, n)
+		err = fmt.Errorf("%s: %q requires exactly %d argument(s)", os.Args[0], cmd.Name, n)
 	}
 	if !exact && got < n {
-		return fmt.Errorf("%q requires a minimum of %d argument(s)", cmd.Name, n)
+		err = fmt.Errorf("%s: %q requires a minimum of %d argument(s)", os.Args[0], cmd.Name, n)
+	}
+	if err != nil {
+		fmt.Fprint(cmd.Root().Writer, "Incorrect Usage.\n\n")
+		_ = cli.ShowCommandHelp(context.Background(), cmd.Root(), cmd.Name)
+		return usageErr{err}
 	}
 	return nil
+}
+
+// checkMaxArgs is checkArgs for an upper bound.
+func checkMaxArgs(cmd *cli.Command, n int) error {
+	if cmd.Args().Len() <= n {
+		return nil
+	}
+	fmt.Fprint(cmd.Root().Writer, "Incorrect Usage.\n\n")
+	_ = cli.ShowCommandHelp(context.Background(), cmd.Root(), cmd.Name)
+	return usageErr{fmt.Errorf("%s: %q requires a maximum of %d argument(s)", os.Args[0], cmd.Name, n)}
 }
 
 // onContainer is the action of a command that takes exactly a container id

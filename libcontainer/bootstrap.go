@@ -2,6 +2,7 @@ package libcontainer
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -168,7 +169,7 @@ func runStage(conn io.ReadWriter, b *bootstrap, spec *specs.Spec) (int, error) {
 			}
 			msg := make([]byte, val)
 			io.ReadFull(conn, msg)
-			return 0, fmt.Errorf("%s", msg)
+			return 0, &initError{errors.New(string(msg))}
 		default:
 			return 0, fmt.Errorf("unexpected message %d from init's C stage", typ)
 		}

@@ -78,7 +78,7 @@ func (s *capSets) apply() error {
 			continue
 		}
 		if err := capability.SetAmbient(true, c); err != nil {
-			logrus.Warnf("cannot raise ambient capability CAP_%s: %v", strings.ToUpper(c.String()), err)
+			logrus.Warnf("can't raise ambient capability CAP_%s: %v", strings.ToUpper(c.String()), err)
 		}
 	}
 	return nil

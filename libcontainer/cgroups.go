@@ -462,9 +462,18 @@ func cgSpecDeviceRule(d specs.LinuxDeviceCgroup) (*devices.Rule, error) {
 	if d.Access == "" {
 		return nil, errors.New("empty access (want a combination of r, w and m)")
 	}
-	if !rule.Permissions.IsValid() {
+	// runc takes what it does not know in an access string ("rwa", which
+	// some tools write) without complaint and keeps r, w and m of it.
+	var perms []byte
+	for _, p := range []byte("rwm") {
+		if strings.IndexByte(d.Access, p) >= 0 {
+			perms = append(perms, p)
+		}
+	}
+	if len(perms) == 0 {
 		return nil, fmt.Errorf("invalid access %q (want a combination of r, w and m)", d.Access)
 	}
+	rule.Permissions = devices.Permissions(perms)
 	return rule, nil
 }
 
@@ -476,7 +485,7 @@ func cgSpecDeviceRule(d specs.LinuxDeviceCgroup) (*devices.Rule, error) {
 func newCgroupManager(id string, spec *specs.Spec, systemd, rootless bool) (cgroups.Manager, error) {
 	c, err := cgroupConfig(id, spec, systemd, rootless)
 	if err != nil {
-		return nil, err
+		return nil, invalidConfig(err)
 	}
 	if systemd && !cgSystemdRunning() {
 		return nil, errNoSystemd

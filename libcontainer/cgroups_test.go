@@ -230,6 +230,19 @@ func TestCgroupConfigDeviceOrder(t *testing.T) {
 	}
 }
 
+// As runc: letters other than r, w and m in an access string are ignored.
+func TestCgroupConfigDeviceAccessRwa(t *testing.T) {
+	l := &specs.Linux{Resources: &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{
+		{Allow: true, Type: "c", Major: cgPtr(int64(1)), Minor: cgPtr(int64(3)), Access: "rwa"}}}}
+	c, err := cgroupConfig("ctr", &specs.Spec{Linux: l}, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Resources.Devices[0].Permissions; got != "rw" {
+		t.Errorf("permissions %q, want rw", got)
+	}
+}
+
 func TestCgroupConfigDeviceErrors(t *testing.T) {
 	for name, l := range map[string]*specs.Linux{
 		"bad type": {Resources: &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{
@@ -237,7 +250,7 @@ func TestCgroupConfigDeviceErrors(t *testing.T) {
 		"empty access": {Resources: &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{
 			{Allow: false}}}},
 		"bad access": {Resources: &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{
-			{Allow: true, Access: "rwx"}}}},
+			{Allow: true, Access: "xa"}}}},
 		"bad device type": {Devices: []specs.LinuxDevice{{Path: "/dev/x", Type: "z", Major: 1, Minor: 1}}},
 	} {
 		if _, err := cgroupConfig("ctr", &specs.Spec{Linux: l}, false, false); err == nil {

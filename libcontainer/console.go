@@ -14,6 +14,7 @@ import (
 // name as data, the fd as SCM_RIGHTS), and makes the slave the process's
 // stdio, controlling terminal and /dev/console.
 func setupConsole(sockFd int, proc *specs.Process, devConsole bool) error {
+	defer phase("init:console")()
 	sock := os.NewFile(uintptr(sockFd), "console-socket")
 	defer sock.Close()
 	master, slavePath, err := console.NewPty()
@@ -36,6 +37,9 @@ func setupConsole(sockFd int, proc *specs.Process, devConsole bool) error {
 	}
 	slave := os.NewFile(sfd, slavePath)
 	defer slave.Close()
+	if err := chownTerminal(slave, proc.User.UID); err != nil {
+		return err
+	}
 	if devConsole {
 		if err := mountConsole(slave); err != nil {
 			return err
@@ -48,6 +52,27 @@ func setupConsole(sockFd int, proc *specs.Process, devConsole bool) error {
 	}
 	if err := unix.IoctlSetInt(0, unix.TIOCSCTTY, 0); err != nil {
 		return fmt.Errorf("set controlling terminal: %w", err)
+	}
+	return nil
+}
+
+// chownTerminal gives the pty to the process's user, so that a non-root
+// process can use its own terminal; the group stays the one devpts gives
+// (its gid= option: the container's tty group), as runc does. Where the
+// uid is not mapped or the inode not ours to change, it is left alone.
+func chownTerminal(slave *os.File, uid uint32) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(slave.Fd()), &st); err != nil {
+		return fmt.Errorf("stat pty slave: %w", err)
+	}
+	if st.Uid == uid {
+		return nil
+	}
+	if err := unix.Fchown(int(slave.Fd()), int(uid), -1); err != nil {
+		if err == unix.EINVAL || err == unix.EPERM || err == unix.EROFS {
+			return nil
+		}
+		return fmt.Errorf("chown pty slave to uid %d: %w", uid, err)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
 
@@ -191,9 +192,12 @@ func (c *Container) Start() error {
 	default:
 		return fmt.Errorf("cannot start an already %s container", st)
 	}
+	done := phase("start")
+	logrus.Debugf("start %s: releasing init (pid %d)", c.state.ID, c.state.InitPid)
 	if err := openExecFifo(filepath.Join(c.dir.path, fifoName), c.state.InitPid); err != nil {
 		return err
 	}
+	done()
 	runRuntimeHooks(c.state, hookPoststart, Running, c.state.InitPid, true)
 	return nil
 }
@@ -279,11 +283,17 @@ func waitWriterGone(fd int) error {
 // in its cgroup.
 func (c *Container) Signal(sig unix.Signal, all bool) error {
 	st := c.Status()
+	logrus.Debugf("signal %s (%s): %v (all processes: %v)", c.state.ID, st, sig, all)
 	if all {
 		return c.signalAll(sig)
 	}
 	if st == Stopped {
 		return errors.New("container not running")
+	}
+	if sig == unix.SIGKILL && !hasNewNamespace(c.state.Config, specs.PIDNamespace) {
+		// Without a pid namespace of its own, the death of init does not
+		// take the other processes with it: kill them all, as runc does.
+		return c.signalAll(sig)
 	}
 	if err := signalInit(c.state.InitPid, sig); err != nil {
 		return err
@@ -350,7 +360,7 @@ func (c *Container) Pause() error {
 	switch st := c.Status(); st {
 	case Running, Created:
 	default:
-		return fmt.Errorf("container not running: %s", st)
+		return errors.New("container not running") // runc's words
 	}
 	m, err := c.cgroupManager()
 	if err != nil {
@@ -364,8 +374,8 @@ func (c *Container) Pause() error {
 
 // Resume thaws a paused container.
 func (c *Container) Resume() error {
-	if st := c.Status(); st != Paused {
-		return fmt.Errorf("container not paused: %s", st)
+	if c.Status() != Paused {
+		return errors.New("container not paused") // runc's words
 	}
 	m, err := c.cgroupManager()
 	if err != nil {
@@ -389,7 +399,9 @@ func (c *Container) Processes() ([]int, error) {
 // Destroy removes a container: with force a live one is killed first. The
 // processes, the cgroups and the state directory all go.
 func (c *Container) Destroy(force bool) error {
+	defer phase("delete")()
 	st := c.Status()
+	logrus.Debugf("delete %s (%s, force %v): stop its processes, remove its cgroups and state", c.state.ID, st, force)
 	switch st {
 	case Stopped:
 	case Created:
@@ -402,6 +414,10 @@ func (c *Container) Destroy(force bool) error {
 		}
 	}
 	if st != Stopped {
+		if !hasNewNamespace(c.state.Config, specs.PIDNamespace) {
+			// The other processes first: none may outlive init.
+			c.signalAll(unix.SIGKILL)
+		}
 		if st == Paused {
 			// A frozen process takes its SIGKILL only once thawed.
 			signalInit(c.state.InitPid, unix.SIGKILL)

@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
 
@@ -20,6 +22,7 @@ type ExecOpts struct {
 	Detach        bool
 	PidFile       string
 	ConsoleSocket string
+	PidfdSocket   string // --pidfd-socket: gets a pidfd of the process
 	PreserveFDs   int
 	IgnorePaused  bool
 	// SubCgroups puts the process in existing sub-cgroups of the
@@ -30,13 +33,18 @@ type ExecOpts struct {
 // Exec runs another process in the container: it joins every namespace of
 // the container's init and its cgroups. In the foreground it forwards
 // signals (and the terminal) and returns the process's exit status.
-func (c *Container) Exec(eo *ExecOpts) (int, error) {
+func (c *Container) Exec(eo *ExecOpts) (status int, err error) {
+	defer phase("exec")()
 	switch st := c.Status(); st {
 	case Running, Created:
 	case Paused:
 		if !eo.IgnorePaused {
 			return -1, errors.New("cannot exec in a paused container (use --ignore-paused to override)")
 		}
+		// The new process stays frozen in the container's cgroup until
+		// the container is resumed: holding the lock until then would
+		// keep `resume` from ever taking it.
+		c.Close()
 	default:
 		return -1, fmt.Errorf("cannot exec in a stopped container")
 	}
@@ -44,6 +52,7 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 	if proc == nil || len(proc.Args) == 0 {
 		return -1, errors.New("exec: process args must not be empty")
 	}
+	logrus.Debugf("exec in %s: %q", c.state.ID, proc.Args)
 	if proc.Cwd == "" {
 		proc.Cwd = "/"
 	}
@@ -54,10 +63,16 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 		return -1, errors.New("cannot use console socket if runc will not detach or allocate tty")
 	}
 	if err := validateProcessSched(proc); err != nil {
+		return -1, invalidConfig(err)
+	}
+	if err := checkSubCgroups(eo.SubCgroups); err != nil {
+		return -1, err
+	}
+	if err := checkSchedCpuset(c.state.Config, proc); err != nil {
 		return -1, err
 	}
 	if err := validateProcessLSM(proc); err != nil {
-		return -1, err
+		return -1, invalidConfig(err)
 	}
 
 	if !c.state.Rootless {
@@ -101,13 +116,28 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 		cfg.ConsoleFd = l.nextFd(conn)
 	}
 
+	pidfdSock, err := dialPidfdSocket(eo.PidfdSocket)
+	if err != nil {
+		return -1, err
+	}
+	defer pidfdSock.close()
 	boot := c.joinBootstrap()
 	signalsCaught()
-	if err := l.cmd.Start(); err != nil {
+	if err := l.start(); err != nil {
 		return -1, fmt.Errorf("start init: %w", err)
 	}
-	l.child.Close()
+	// From here on, as runc: "unable to start container process: ...",
+	// after what init had to say.
+	starting := true
+	defer func() {
+		if err != nil && starting {
+			l.logs.wait()
+			err = startError(err)
+		}
+	}()
+	stageTimer := phase("nsexec")
 	pid, err := runStage(l.sock, boot, &spec)
+	stageTimer()
 	if err != nil {
 		l.cmd.Process.Kill() // it may be waiting for an answer
 	}
@@ -121,6 +151,9 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 		unix.Kill(pid, unix.SIGKILL)
 		unix.Wait4(pid, nil, 0, nil)
 		return -1, err
+	}
+	if err := pidfdSock.open(pid); err != nil {
+		return fail(err)
 	}
 	if err := setInitialAffinity(pid, proc); err != nil {
 		return fail(err)
@@ -137,12 +170,18 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 	} else if err := applyCgroup(m, pid, &spec); err != nil {
 		return fail(fmt.Errorf("join the container's cgroup: %w", err))
 	}
+	if err := resetAffinity(pid); err != nil {
+		return fail(err)
+	}
 	if err := sendJSON(l.sock, cfg); err != nil {
 		return fail(err)
 	}
 	if err := parentSync(l.sock, nil, seccompAgent(c.state, specs.ContainerState(c.Status()), pid), nil); err != nil {
 		return fail(err)
 	}
+	l.logs.wait()
+	starting = false
+	logrus.Debugf("exec: process %d started", pid)
 	var tty *ttyProxy
 	if consoleParent != nil {
 		if tty, err = newTTYProxy(consoleParent); err != nil {
@@ -155,11 +194,16 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 			return fail(fmt.Errorf("write pid file: %w", err))
 		}
 	}
+	if err := pidfdSock.send(pidfdKindExec); err != nil {
+		return fail(err)
+	}
+	pidfdSock.close()
 	if eo.Detach {
 		return 0, nil
 	}
 	c.Close() // do not make other commands wait while the process runs
-	status := forwardAndWait(pid, sigc, tty)
+	status = forwardAndWait(pid, sigc, tty)
+	logrus.Debugf("exec: process %d exited with status %d", pid, status)
 	if tty != nil {
 		tty.wait()
 	}
@@ -186,6 +230,9 @@ func joinSubCgroups(paths, sub map[string]string, pid int) error {
 			return fmt.Errorf("--cgroup: the container has no cgroup for controller %q", c)
 		}
 	}
+	if err := checkSubCgroups(sub); err != nil {
+		return err
+	}
 	type move struct{ ctrl, dir string }
 	var plain, named []move
 	for c, dir := range paths {
@@ -194,7 +241,7 @@ func joinSubCgroups(paths, sub map[string]string, pid int) error {
 			p, ok = sub[""]
 		}
 		if ok {
-			dir = filepath.Join(dir, filepath.Join("/", p))
+			dir = filepath.Join(dir, p)
 			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 				return fmt.Errorf("--cgroup: cgroup %s does not exist", dir)
 			}
@@ -212,6 +259,18 @@ func joinSubCgroups(paths, sub map[string]string, pid int) error {
 	for _, mv := range append(plain, named...) {
 		if err := writeCgroupProc(mv.dir, pid); err != nil {
 			return fmt.Errorf("join cgroup %s: %w", mv.dir, err)
+		}
+	}
+	return nil
+}
+
+// checkSubCgroups refuses a sub-cgroup path that leads out of the
+// container's cgroup (".." above it), as runc does.
+func checkSubCgroups(sub map[string]string) error {
+	const base = "/container"
+	for _, p := range sub {
+		if j := filepath.Join(base, p); j != base && !strings.HasPrefix(j, base+"/") {
+			return fmt.Errorf("bad sub cgroup path: %s", p)
 		}
 	}
 	return nil

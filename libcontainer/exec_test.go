@@ -44,7 +44,13 @@ func TestJoinSubCgroupsV2(t *testing.T) {
 	fakeCgroup(t, ct)
 	fakeCgroup(t, filepath.Join(ct, "sub"))
 	paths := map[string]string{"": ct}
-	if err := joinSubCgroups(paths, map[string]string{"": "../../sub"}, 42); err != nil {
+	// A path that leaves the container's cgroup is refused.
+	for _, bad := range []string{"../../sub", "..", "sub/../../x"} {
+		if err := joinSubCgroups(paths, map[string]string{"": bad}, 42); err == nil || !strings.Contains(err.Error(), "bad sub cgroup path") {
+			t.Fatalf("%q: got %v, want bad sub cgroup path", bad, err)
+		}
+	}
+	if err := joinSubCgroups(paths, map[string]string{"": "x/../sub"}, 42); err != nil {
 		t.Fatal(err)
 	}
 	if got := procsOf(t, filepath.Join(ct, "sub")); got != "42" {

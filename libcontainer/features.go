@@ -44,6 +44,8 @@ func Features() *features.Features {
 			IntelRdt:        &features.IntelRdt{Enabled: &f},
 			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &t}},
 			NetDevices:      &features.NetDevices{Enabled: &t},
+			// Applied by init with set_mempolicy(2) (mempolicy.go).
+			MemoryPolicy: &features.MemoryPolicy{Modes: sortedKeys(mpolModes), Flags: sortedKeys(mpolFlags)},
 		},
 		Annotations: map[string]string{
 			"io.github.seccomp.libseccomp.version": fmt.Sprintf("%d.%d.%d", major, minor, micro),

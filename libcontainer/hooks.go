@@ -84,9 +84,11 @@ func runHooks(spec *specs.Spec, kind string, state *specs.State, dir string, kee
 	if err != nil {
 		return err
 	}
+	defer phase("hooks:" + kind)()
 	for i, h := range hooks {
+		logrus.Debugf("running %s hook #%d: %s", kind, i, h.Path)
 		if err := runHook(h, data, dir); err != nil {
-			err = fmt.Errorf("%s hook #%d (%s): %w", kind, i, h.Path, err)
+			err = fmt.Errorf("error running %s hook #%d: %w", kind, i, err)
 			if !keepGoing {
 				return err
 			}
@@ -146,7 +148,7 @@ func runHook(h specs.Hook, state []byte, dir string) error {
 	case <-timeout:
 		cmd.Process.Signal(unix.SIGKILL)
 		<-done
-		return fmt.Errorf("timed out after %d seconds", *h.Timeout)
+		return fmt.Errorf("hook ran past specified timeout of %.1fs", float64(*h.Timeout))
 	}
 }
 

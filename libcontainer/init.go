@@ -8,11 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,8 +26,14 @@ func init() {
 	}
 }
 
+// closeLog closes init's log pipe (see logpipe.go).
+var closeLog = func() {}
+
 // errParentGone: the parent closed the socket instead of answering.
 var errParentGone = errors.New("parent gone")
+
+// errReported: the error has gone to the runtime another way.
+var errReported = errors.New("reported")
 
 // Init is the Go side of `runc init`, in the container's namespaces after
 // the C stage. It never returns: it execs the user's process or exits.
@@ -35,6 +43,7 @@ func Init() {
 		fmt.Fprintln(os.Stderr, "runc init: must be started by the runtime")
 		os.Exit(1)
 	}
+	closeLog = initLogging()
 	os.Clearenv()
 	// A non-blocking socket makes the Go runtime set up its poller now,
 	// before a low RLIMIT_NOFILE could leave it no descriptor to do so.
@@ -43,7 +52,7 @@ func Init() {
 	dec := json.NewDecoder(sock)
 	enc := json.NewEncoder(sock)
 	if err := containerInit(sock, dec, enc); err != nil {
-		if err == errParentGone {
+		if err == errParentGone || err == errReported {
 			// The parent gave up (and says why): nothing to add.
 			os.Exit(1)
 		}
@@ -68,8 +77,15 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	cfg.sock = sock
 	spec := cfg.Spec
 	proc := spec.Process
+	logrus.Debugf("init: config received (exec: %v), pid %d", cfg.Exec, os.Getpid())
 	if cfg.Exec {
 		// A process joining a running container: no rootfs to set up.
+		// The socket closes at execve: the parent reads that as success,
+		// or the reason execve failed. Set now, before any seccomp filter
+		// could deny the fcntl.
+		if rc, err := sock.SyscallConn(); err == nil {
+			rc.Control(func(fd uintptr) { unix.CloseOnExec(int(fd)) })
+		}
 		if proc.Terminal {
 			if err := setupConsole(cfg.ConsoleFd, proc, false); err != nil {
 				return err
@@ -79,7 +95,10 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		if err != nil {
 			return err
 		}
-		sock.Close()
+		// The socket stays open, close-on-exec: its end of file tells
+		// the parent that the user's program runs (`exec -d --pid-file`
+		// returns only then), and a failed execve can still be told.
+		logrus.Debugf("init: exec %s", path)
 		return execUser(path, proc.Args, env)
 	}
 	unix.Umask(0)
@@ -95,6 +114,8 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	// createContainer hooks run here, where the runtime's paths still
 	// resolve.
 	ready := func() error {
+		defer phase("init:wait-runtime")()
+		logrus.Debug("init: mounts done, waiting for the runtime (cgroup resources, hooks)")
 		if err := enc.Encode(syncMsg{Type: syncReady}); err != nil {
 			return err
 		}
@@ -117,6 +138,7 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	// does, unless a user namespace leaves init no right to mount there.
 	hostMounts := !hasNamespace(spec, specs.MountNamespace) && !hasNamespace(spec, specs.UserNamespace)
 	if hasNewNamespace(spec, specs.MountNamespace) || hostMounts {
+		logrus.Debugf("init: setting up the root filesystem %s", cfg.Rootfs)
 		if err := setupRootfs(&cfg, ready); err != nil {
 			return err
 		}
@@ -174,7 +196,10 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		return err
 	}
 
-	// All done: closing the socket tells the parent so. Then wait for start.
+	// All done: closing the socket tells the parent so. Then wait for
+	// start; nothing is logged from then on.
+	logrus.Debug("init: set-up done, waiting on the exec fifo")
+	closeLog()
 	sock.Close()
 	// Not by /proc/self/fd/N: the container's /proc could lead elsewhere.
 	fifo, err := reopenFifo(unix.O_WRONLY)
@@ -190,7 +215,7 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	unix.Close(cfg.FifoFd)
 	if err := startProcess(&cfg, path, env); err != nil {
 		fifo.Write([]byte(err.Error()))
-		return err
+		return errReported // by `start`, from the fifo
 	}
 	panic("unreachable")
 }
@@ -202,6 +227,14 @@ func startProcess(cfg *initConfig, path string, env []string) error {
 		// Started: as the user's process, in its root, just before execve.
 		hs := *cfg.HookState
 		hs.Status = specs.StateCreated
+		// As runc: a startContainer hook without env of its own gets
+		// the environment of the container's process.
+		os.Clearenv()
+		for _, e := range env {
+			if k, v, ok := strings.Cut(e, "="); ok && k != "" {
+				os.Setenv(k, v)
+			}
+		}
 		if err := runHooks(cfg.Spec, hookStartContainer, &hs, "", false); err != nil {
 			return err
 		}
@@ -213,19 +246,18 @@ func startProcess(cfg *initConfig, path string, env []string) error {
 	return nil
 }
 
-// execUser replaces init with the user's process.
+// execUser replaces init with the user's process; it returns only on
+// failure, as runc words it ("exec /bin/x: exec format error").
 func execUser(path string, args, env []string) error {
 	err := unix.Exec(path, args, env)
-	// Too late for the parent to hear of it: the container's stderr gets it.
-	fmt.Fprintf(os.Stderr, "runc init: exec %s: %v\n", args[0], err)
-	os.Exit(127)
-	return nil
+	return &os.PathError{Op: "exec", Path: path, Err: err}
 }
 
 // prepareProcess applies the process settings that come last, in runc's
 // order: fds, rlimits, the executable's lookup, user and capabilities,
 // HOME, cwd, no_new_privs and umask.
 func prepareProcess(cfg *initConfig) (string, []string, error) {
+	defer phase("init:process")()
 	proc := cfg.Spec.Process
 	// Before the rlimits: a low RLIMIT_NOFILE must not stop us listing fds.
 	if err := closeExtraFds(3 + cfg.PreserveFDs); err != nil {
@@ -234,7 +266,7 @@ func prepareProcess(cfg *initConfig) (string, []string, error) {
 	if err := setRlimits(proc.Rlimits); err != nil {
 		return "", nil, err
 	}
-	env := proc.Env
+	env := dedupEnv(proc.Env)
 	path, err := lookPath(proc.Args[0], env)
 	if err != nil {
 		return "", nil, err
@@ -243,6 +275,9 @@ func prepareProcess(cfg *initConfig) (string, []string, error) {
 		return "", nil, err
 	}
 	if err := applyProcessSched(proc); err != nil {
+		return "", nil, err
+	}
+	if err := applyMemoryPolicy(cfg.Spec.Linux.MemoryPolicy); err != nil {
 		return "", nil, err
 	}
 	if err := applyLSM(proc); err != nil {
@@ -257,12 +292,19 @@ func prepareProcess(cfg *initConfig) (string, []string, error) {
 			return "", nil, err
 		}
 	}
+	// The cwd is entered while we still have our privileges (a cwd that
+	// only root may enter works for another user); only if that fails is
+	// it tried again as the user, who may be the only one allowed in (a
+	// root-squashing network filesystem), as runc does.
+	chdirLater := unix.Chdir(proc.Cwd) != nil
 	if err := setupUser(proc); err != nil {
 		return "", nil, err
 	}
 	env = withHome(env, proc.User.UID)
-	if err := unix.Chdir(proc.Cwd); err != nil {
-		return "", nil, fmt.Errorf("chdir to cwd (%q) set in config.json failed: %w", proc.Cwd, err)
+	if chdirLater {
+		if err := unix.Chdir(proc.Cwd); err != nil {
+			return "", nil, fmt.Errorf("chdir to cwd (%q) set in config.json failed: %w", proc.Cwd, err)
+		}
 	}
 	// A cwd reached through a magic link (/proc/self/fd/N of a descriptor
 	// still open here) could lie outside the container's root: the kernel
@@ -318,10 +360,10 @@ func lookPath(file string, env []string) (string, error) {
 func checkExecutable(p string) error {
 	var st unix.Stat_t
 	if err := unix.Stat(p, &st); err != nil {
-		return err
+		return &os.PathError{Op: "stat", Path: p, Err: err}
 	}
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-		return errors.New("is a directory")
+		return os.ErrPermission // as execvp and runc say
 	}
 	if st.Mode&0o111 == 0 {
 		return os.ErrPermission
@@ -339,6 +381,7 @@ var rlimitNames = map[string]int{
 }
 
 func setRlimits(rls []specs.POSIXRlimit) error {
+	defer phase("init:rlimits")()
 	for _, rl := range rls {
 		res, ok := rlimitNames[rl.Type]
 		if !ok {
@@ -354,6 +397,8 @@ func setRlimits(rls []specs.POSIXRlimit) error {
 
 // setupUser drops to the configured user and capability sets.
 func setupUser(proc *specs.Process) error {
+	defer phase("init:user")()
+	logrus.Debugf("init: switching to user %d:%d (additional gids %v) and the capability sets", proc.User.UID, proc.User.GID, proc.User.AdditionalGids)
 	caps, err := newCapSets(proc.Capabilities)
 	if err != nil {
 		return err
@@ -391,11 +436,34 @@ func setupUser(proc *specs.Process) error {
 	return caps.apply()
 }
 
-// withHome adds HOME from the container's /etc/passwd when env has none.
+// dedupEnv keeps one entry per variable: the last one given, at the place
+// of that last one (as execve's callers expect when a value is overridden).
+func dedupEnv(env []string) []string {
+	seen := make(map[string]bool, len(env))
+	out := make([]string, 0, len(env))
+	for i := len(env) - 1; i >= 0; i-- {
+		if k, _, ok := strings.Cut(env[i], "="); ok {
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		}
+		out = append(out, env[i])
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// withHome sets HOME from the container's /etc/passwd (or "/") when env
+// has none or an empty one.
 func withHome(env []string, uid uint32) []string {
-	for _, e := range env {
-		if strings.HasPrefix(e, "HOME=") {
-			return env
+	at := -1
+	for i, e := range env {
+		if v, ok := strings.CutPrefix(e, "HOME="); ok {
+			if v != "" {
+				return env
+			}
+			at = i
 		}
 	}
 	home := "/"
@@ -407,6 +475,11 @@ func withHome(env []string, uid uint32) []string {
 				break
 			}
 		}
+	}
+	if at >= 0 {
+		env = slices.Clone(env)
+		env[at] = "HOME=" + home
+		return env
 	}
 	return append(env, "HOME="+home)
 }

@@ -3,6 +3,7 @@ package libcontainer
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -98,5 +99,26 @@ func TestLookPathDefaultPath(t *testing.T) {
 	}
 	if got, err := lookPath("sh", []string{"PATH="}); err == nil {
 		t.Errorf("an empty PATH found %q", got)
+	}
+}
+
+func TestDedupEnv(t *testing.T) {
+	got := dedupEnv([]string{"A=1", "B=2", "A=3", "NOEQ", "C=", "B=4", "NOEQ"})
+	want := []string{"A=3", "NOEQ", "C=", "B=4", "NOEQ"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("dedupEnv = %q, want %q", got, want)
+	}
+}
+
+func TestWithHomeEmpty(t *testing.T) {
+	// No /etc/passwd entry for this uid (the test's own /etc/passwd is
+	// the host's): "/".
+	got := withHome([]string{"A=1", "HOME=", "B=2"}, 4294967294)
+	if !slices.Equal(got, []string{"A=1", "HOME=/", "B=2"}) {
+		t.Fatalf("withHome = %q", got)
+	}
+	in := []string{"HOME=/x"}
+	if got := withHome(in, 0); !slices.Equal(got, in) {
+		t.Fatalf("withHome kept = %q", got)
 	}
 }

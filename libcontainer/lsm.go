@@ -80,6 +80,7 @@ func withMountLabel(m specs.Mount, label string) specs.Mount {
 // that is checked to be one: the container's /proc could send a write to
 // another file of the kernel's.
 func applyLSM(p *specs.Process) error {
+	defer phase("init:lsm")()
 	if p.ApparmorProfile == "" && p.SelinuxLabel == "" {
 		return nil
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/ocirun/runc/libcontainer/nsenter"
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
 
@@ -27,6 +28,7 @@ type CreateOpts struct {
 	Spec          *specs.Spec
 	PidFile       string
 	ConsoleSocket string
+	PidfdSocket   string // --pidfd-socket: gets a pidfd of init
 	NoPivot       bool
 	NoNewKeyring  bool
 	PreserveFDs   int
@@ -85,9 +87,11 @@ const (
 // Create does every step of container creation and leaves its init blocked
 // on the exec fifo. On failure nothing is left behind.
 func Create(opts Options, co *CreateOpts) (c *Container, err error) {
+	defer phase("create")()
+	logrus.Debugf("create %s: bundle %s, root %s", co.ID, co.Bundle, opts.Root)
 	spec := co.Spec
 	if err := validateSpec(spec); err != nil {
-		return nil, err
+		return nil, invalidConfig(err)
 	}
 	if os.Geteuid() != 0 {
 		if err := validateRootlessEUID(spec); err != nil {
@@ -114,6 +118,7 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if err != nil {
 		return nil, err
 	}
+	logCgroupManager(m, opts.Systemd)
 	rootfs := spec.Root.Path
 	if !filepath.IsAbs(rootfs) {
 		rootfs = filepath.Join(co.Bundle, rootfs)
@@ -155,11 +160,19 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	}
 	c = &Container{opts: opts, dir: dir, state: st, cgm: m}
 	var initPid int
+	var l *initCmd
+	starting := false
 	defer func() {
 		if err != nil {
 			if initPid > 0 {
 				killAndWait(initPid)
 				unix.Wait4(initPid, nil, unix.WNOHANG, nil)
+			}
+			if l != nil {
+				l.logs.wait() // init's last words come before ours
+			}
+			if starting {
+				err = startError(err)
 			}
 			c.cleanup()
 			dir.close()
@@ -194,7 +207,7 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	defer fifo.Close()
 
 	passFDs := co.ListenFDs + co.PreserveFDs
-	l, err := newInitCmd(rootfs, passFDs)
+	l, err = newInitCmd(rootfs, passFDs)
 	if err != nil {
 		return c, err
 	}
@@ -227,10 +240,15 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if err := boot.planUserns(spec); err != nil {
 		return c, err
 	}
-	if err := cmd.Start(); err != nil {
+	pidfdSock, err := dialPidfdSocket(co.PidfdSocket)
+	if err != nil {
+		return c, err
+	}
+	defer pidfdSock.close()
+	if err := l.start(); err != nil {
 		return c, fmt.Errorf("start init: %w", err)
 	}
-	l.child.Close()
+	starting = true
 	stageDone := false
 	defer func() {
 		if !stageDone {
@@ -250,7 +268,9 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 			return c, fmt.Errorf("apply cgroup: %w", err)
 		}
 	}
+	stageTimer := phase("nsexec")
 	initPid, err = runStage(parentSock, boot, spec)
+	stageTimer()
 	stageDone = true
 	if err != nil {
 		cmd.Process.Kill() // it may be waiting for an answer (its id maps)
@@ -264,6 +284,9 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	st.InitPid = initPid
 	// Before init hears from us: nothing of the container's runs yet.
 	if err := moveNetDevices(spec, initPid); err != nil {
+		return c, err
+	}
+	if err := pidfdSock.open(initPid); err != nil {
 		return c, err
 	}
 	if err := setInitialAffinity(initPid, spec.Process); err != nil {
@@ -304,6 +327,10 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 			return c, fmt.Errorf("apply cgroup: %w", err)
 		}
 	}
+	// In its cgroups: the initial affinity has done its work.
+	if err := resetAffinity(initPid); err != nil {
+		return c, err
+	}
 	st.CgroupPaths = maps.Clone(m.GetPaths())
 	if opts.Rootless {
 		pruneMissingCgroups(st.CgroupPaths)
@@ -313,9 +340,11 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		return c, err
 	}
 	onReady := func() error {
+		setDone := phase("cgroup-resources")
 		if err := m.Set(cgcfg.Resources); err != nil {
 			return fmt.Errorf("set cgroup resources: %w", err)
 		}
+		setDone()
 		// The runtime's own hooks, after the mounts and before pivot_root.
 		if err := runRuntimeHooks(st, hookPrestart, Creating, initPid, false); err != nil {
 			return err
@@ -325,8 +354,14 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if err := parentSync(parentSock, onReady, seccompAgent(st, specs.StateCreating, initPid), sources.source); err != nil {
 		return c, err
 	}
+	l.logs.wait()
+	starting = false
+	logrus.Debugf("container %s created, init pid %d", co.ID, initPid)
 	if err := dir.save(st); err != nil {
 		return c, fmt.Errorf("save state: %w", err)
+	}
+	if err := pidfdSock.send(pidfdKindInit); err != nil {
+		return c, err
 	}
 	if co.PidFile != "" {
 		if err := WritePidFile(co.PidFile, initPid); err != nil {
@@ -349,6 +384,9 @@ type initCmd struct {
 	cmd         *exec.Cmd
 	sock, child *os.File
 	exe         *os.File
+	// The log pipe (see logpipe.go): init writes, the runtime relays.
+	logR, logW *os.File
+	logs       *logRelay
 }
 
 // newInitCmd prepares `runc init` with the caller's stdio, fds 3..3+N-1
@@ -394,7 +432,27 @@ func newInitCmd(dir string, preserveFDs int) (*initCmd, error) {
 	// page faults per start). init clears its environment before anything
 	// of the container's runs.
 	l.cmd.Env = []string{"_OCIRUN_INITPIPE=" + strconv.Itoa(l.nextFd(l.child)), "GOMAXPROCS=1"}
+	if l.logR, l.logW, err = os.Pipe(); err != nil {
+		l.close()
+		return nil, fmt.Errorf("init log pipe: %w", err)
+	}
+	l.cmd.Env = append(l.cmd.Env, logPipeEnv+"="+strconv.Itoa(l.nextFd(l.logW)),
+		logLevelEnv+"="+strconv.Itoa(int(logrus.GetLevel())))
 	return l, nil
+}
+
+// start starts `runc init`, gives up the runtime's copies of init's ends
+// and relays init's log lines.
+func (l *initCmd) start() error {
+	logrus.Debugf("starting runc init (%s)", l.cmd.Path)
+	if err := l.cmd.Start(); err != nil {
+		return err
+	}
+	l.child.Close()
+	l.logW.Close()
+	l.logs = relayLogs(l.logR)
+	l.logR = nil
+	return nil
 }
 
 // nextFd passes f to init and returns its number there.
@@ -406,6 +464,12 @@ func (l *initCmd) nextFd(f *os.File) int {
 func (l *initCmd) close() {
 	l.sock.Close()
 	l.child.Close()
+	if l.logR != nil {
+		l.logR.Close()
+	}
+	if l.logW != nil {
+		l.logW.Close()
+	}
 	if l.exe != nil {
 		l.exe.Close()
 	}
@@ -429,13 +493,13 @@ func parentSync(sock *os.File, onReady func() error, seccompAgent func(*os.File)
 		}
 		switch msg.Type {
 		case syncError:
-			return errors.New(msg.Message)
+			return &initError{errors.New(msg.Message)}
 		case syncReady:
 			if onReady == nil {
 				return errors.New("unexpected ready message from init")
 			}
 			if err := onReady(); err != nil {
-				return err
+				return &initError{err}
 			}
 			if err := json.NewEncoder(sock).Encode(syncMsg{Type: syncContinue}); err != nil {
 				return fmt.Errorf("write to init: %w", err)
@@ -454,7 +518,7 @@ func parentSync(sock *os.File, onReady func() error, seccompAgent func(*os.File)
 			}
 		case syncSeccompFd:
 			if err := handleSeccompFd(r, seccompAgent); err != nil {
-				return err
+				return &initError{err}
 			}
 		default:
 			return fmt.Errorf("unexpected message %q from init", msg.Type)
@@ -496,10 +560,12 @@ func hostRootIDs(spec *specs.Spec) (int, int) {
 	return find(spec.Linux.UIDMappings), find(spec.Linux.GIDMappings)
 }
 
-// setInitialAffinity pins init to execCPUAffinity.initial until it
-// execs (where the final affinity, if any, replaces it).
+// setInitialAffinity pins init to execCPUAffinity.initial while it
+// joins the container's cgroups; then its affinity is reset to the
+// cpuset's, and the final affinity, if any, is set just before it execs.
 func setInitialAffinity(pid int, p *specs.Process) error {
 	if a := p.ExecCPUAffinity; a != nil && a.Initial != "" {
+		logrus.Debugf("set initial CPU affinity of pid %d to %s", pid, a.Initial)
 		if err := setAffinity(pid, a.Initial); err != nil {
 			return fmt.Errorf("set initial CPU affinity %q: %w", a.Initial, err)
 		}

@@ -12,6 +12,7 @@ import (
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/moby/sys/mountinfo"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
 
@@ -130,6 +131,7 @@ func procFd(f *os.File) string { return "/proc/self/fd/" + strconv.Itoa(int(f.Fd
 // beforePivot runs once everything is mounted, in the rootfs directory,
 // before the root is switched.
 func setupRootfs(cfg *initConfig, beforePivot func() error) error {
+	defer phase("init:rootfs")()
 	spec := cfg.Spec
 	prop := uintptr(unix.MS_SLAVE | unix.MS_REC)
 	if spec.Linux.RootfsPropagation != "" {
@@ -177,7 +179,9 @@ func setupRootfs(cfg *initConfig, beforePivot func() error) error {
 	defer root.Close()
 
 	devMounted := false
+	mountsDone := phase("init:mounts")
 	for i, m := range spec.Mounts {
+		logrus.Debugf("init: mount %q (%s) on %q", m.Source, m.Type, m.Destination)
 		if ops, ok := cfg.CgroupMounts[i]; ok {
 			if err := runCgroupOps(root, ops); err != nil {
 				return fmt.Errorf("mount cgroup at %s: %w", m.Destination, err)
@@ -209,12 +213,16 @@ func setupRootfs(cfg *initConfig, beforePivot func() error) error {
 			mc.idmapped.Close()
 		}
 		if err != nil {
-			return err
+			if strings.HasPrefix(err.Error(), "error mounting ") {
+				return err // mountEntry said it already
+			}
+			return mountError(m, err)
 		}
 		if filepath.Clean(m.Destination) == "/dev" {
 			devMounted = !(m.Type == "bind" || parseMountOptions(m.Options).bind)
 		}
 	}
+	mountsDone()
 	// A missing cwd is created, as runc does.
 	if cwd, err := ensureTarget(root, spec.Process.Cwd, true); err != nil {
 		return fmt.Errorf("create cwd %s: %w", spec.Process.Cwd, err)
@@ -865,6 +873,7 @@ func createDevice(root *os.File, d specs.LinuxDevice, hostDevices bool) error {
 // finishRootfs runs after pivot_root: masked and read-only paths, then the
 // read-only root.
 func finishRootfs(cfg *initConfig) error {
+	defer phase("init:finish-rootfs")()
 	spec := cfg.Spec
 	for _, m := range spec.Mounts {
 		if isReadonlyDev(m) {

@@ -103,6 +103,7 @@ func unprivilegedSelf() (*os.File, error) {
 	var sfs unix.Statfs_t
 	if unix.Fstat(int(f.Fd()), &st) == nil && unix.Fstatfs(int(f.Fd()), &sfs) == nil &&
 		(sfs.Flags&unix.ST_RDONLY != 0 || (st.Uid == 0 && st.Mode&0o022 == 0)) {
+		logrus.Debug("runc exeseal: using /proc/self/exe in place (read-only or writable only by root)")
 		return f, nil
 	}
 	f.Close()
@@ -135,6 +136,7 @@ func sealedCopyOfSelf() (*os.File, error) {
 		mem.Close()
 		return nil, fmt.Errorf("seal the copy of the runtime binary: %w", err)
 	}
+	logrus.Debug("runc exeseal: using a sealed memfd copy of /proc/self/exe")
 	return mem, nil
 }
 
@@ -298,6 +300,8 @@ func idMapped(m []specs.LinuxIDMapping, id uint32) bool {
 // paths it could not use; limits asked for then fail in Set with a clear
 // error), as runc does.
 func applyCgroup(m cgroups.Manager, pid int, spec *specs.Spec) error {
+	defer phase("cgroup")()
+	logrus.Debugf("cgroup: moving pid %d into the container's cgroups", pid)
 	err := m.Apply(pid)
 	if err == nil {
 		return nil

@@ -85,6 +85,7 @@ func Run(opts Options, co *CreateOpts, detach, keep bool) (int, error) {
 		close(relayed)
 	}
 	status := forwardAndWait(pid, sigc, tty)
+	logrus.Debugf("process %d exited with status %d", pid, status)
 	<-relayed
 	if tty != nil {
 		tty.wait()

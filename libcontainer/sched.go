@@ -59,9 +59,23 @@ func validateProcessSched(p *specs.Process) error {
 	return nil
 }
 
+// checkSchedCpuset refuses a process scheduler in a container with a
+// cpuset, as runc does: the kernel would refuse some policies later (EPERM
+// for SCHED_DEADLINE with a restricted affinity), after the container is made.
+func checkSchedCpuset(spec *specs.Spec, p *specs.Process) error {
+	if p == nil || p.Scheduler == nil || spec.Linux == nil || spec.Linux.Resources == nil {
+		return nil
+	}
+	if cpu := spec.Linux.Resources.CPU; cpu != nil && cpu.Cpus != "" {
+		return fmt.Errorf("process scheduler can't be used together with AllowedCPUs")
+	}
+	return nil
+}
+
 // applyProcessSched sets the scheduler, I/O priority and final CPU
 // affinity of the calling thread, the one that will execve.
 func applyProcessSched(p *specs.Process) error {
+	defer phase("init:sched")()
 	if s := p.Scheduler; s != nil {
 		attr := unix.SchedAttr{
 			Size: unix.SizeofSchedAttr, Policy: schedPolicies[s.Policy], Nice: s.Nice,
@@ -85,6 +99,21 @@ func applyProcessSched(p *specs.Process) error {
 		if err := setAffinity(0, a.Final); err != nil {
 			return fmt.Errorf("set final CPU affinity %q: %w", a.Final, err)
 		}
+	}
+	return nil
+}
+
+// resetAffinity lets pid, now in the container's cgroups, run on every
+// CPU its cpuset allows (all of them without one): whatever affinity the
+// caller of the runtime had (`taskset`) is not the container's. The kernel
+// narrows the full mask down to the cpuset.
+func resetAffinity(pid int) error {
+	var set unix.CPUSet
+	for i := range set {
+		set[i] = ^set[i]
+	}
+	if err := unix.SchedSetaffinity(pid, &set); err != nil {
+		return fmt.Errorf("reset CPU affinity: %w", err)
 	}
 	return nil
 }

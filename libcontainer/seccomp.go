@@ -161,6 +161,11 @@ func checkSeccomp(s *specs.LinuxSeccomp) error {
 			if s.ListenerPath == "" {
 				return errors.New("seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath, the seccomp agent's socket")
 			}
+			if slices.Contains(sc.Names, "write") {
+				// As runc: the runtime's own messages after the filter is
+				// loaded (its errors included) would wait for an agent.
+				return errors.New("SCMP_ACT_NOTIFY cannot be used for the write syscall")
+			}
 			if slices.Contains(sc.Names, "sendmsg") {
 				// init hands the listener to the runtime with sendmsg(2).
 				return errors.New("seccomp: SCMP_ACT_NOTIFY cannot be used for sendmsg, which hands the listener to the seccomp agent")
@@ -551,6 +556,7 @@ func enosysStub(s *specs.LinuxSeccomp) ([]unix.SockFilter, error) {
 // listener: it goes to the parent over sock at once, which hands it to the
 // seccomp agent, and is closed here.
 func loadSeccomp(s *specs.LinuxSeccomp, sock *os.File) error {
+	defer phase("init:seccomp")()
 	p, err := compileSeccomp(s)
 	if err != nil {
 		return err
@@ -569,6 +575,7 @@ func loadSeccomp(s *specs.LinuxSeccomp, sock *os.File) error {
 		}
 	}
 	prog := unix.SockFprog{Len: uint16(len(p.insns)), Filter: &p.insns[0]}
+	logrus.Debugf("seccomp filter flags: %d", p.flags)
 	r, _, errno := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, p.flags, uintptr(unsafe.Pointer(&prog)))
 	runtime.KeepAlive(p)
 	if errno != 0 {

@@ -159,7 +159,7 @@ func sendToSeccompAgent(path string, ps *specs.ContainerProcessState, listener *
 	}
 	conn, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: path, Net: "unix"})
 	if err != nil {
-		return fmt.Errorf("connect to the seccomp agent: %w", err)
+		return fmt.Errorf("failed to connect with seccomp agent specified in the seccomp profile: %w", err)
 	}
 	defer conn.Close()
 	n, _, err := conn.WriteMsgUnix(data, unix.UnixRights(int(listener.Fd())), nil)

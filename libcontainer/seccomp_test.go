@@ -19,7 +19,7 @@ func TestValidateSeccomp(t *testing.T) {
 		{DefaultAction: specs.ActAllow, Flags: []specs.LinuxSeccompFlag{specs.LinuxSeccompFlagLog, specs.LinuxSeccompFlagSpecAllow, seccompFlagTsync}},
 		{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir"}, Action: specs.ActKillProcess,
 			Args: []specs.LinuxSeccompArg{{Index: 1, Value: 1, ValueTwo: 1, Op: specs.OpMaskedEqual}}}}},
-		{DefaultAction: specs.ActAllow, ListenerPath: "/run/agent.sock", Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir", "write"}, Action: specs.ActNotify}}},
+		{DefaultAction: specs.ActAllow, ListenerPath: "/run/agent.sock", Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir", "mkdirat"}, Action: specs.ActNotify}}},
 		{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{{Names: []string{"no_such_syscall"}, Action: specs.ActErrno}}},
 	}
 	for i, s := range ok {
@@ -39,6 +39,8 @@ func TestValidateSeccomp(t *testing.T) {
 		"notify as default action": {DefaultAction: specs.ActNotify, ListenerPath: "/run/agent.sock"},
 		"notify without listenerPath": {DefaultAction: specs.ActAllow,
 			Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir"}, Action: specs.ActNotify}}},
+		"notify for write": {DefaultAction: specs.ActAllow, ListenerPath: "/run/agent.sock",
+			Syscalls: []specs.LinuxSyscall{{Names: []string{"write"}, Action: specs.ActNotify}}},
 		"notify for sendmsg": {DefaultAction: specs.ActAllow, ListenerPath: "/run/agent.sock",
 			Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir", "sendmsg"}, Action: specs.ActNotify}}},
 	}

@@ -49,6 +49,7 @@ func validateSysctl(spec *specs.Spec) error {
 // mount the container's image or a racing process puts over /proc/sys can
 // send the writes elsewhere.
 func writeSysctls(sysctl map[string]string) error {
+	defer phase("init:sysctl")()
 	if len(sysctl) == 0 {
 		return nil
 	}

@@ -80,6 +80,23 @@ func (c *Container) Update(r *specs.LinuxResources) error {
 		logrus.Debugf("recorded resources of %s: %v", c.state.ID, err)
 		oldRes = &cgroups.Resources{SkipDevices: true}
 	}
+	// As runc, the device rules are written again with the rest (cgroup
+	// v1): the library computes the least it has to change (nothing, if
+	// the cgroup still has them), so no device is denied or allowed for a
+	// moment, and rules changed behind the runtime's back are put back.
+	// On cgroup v2 the device program attached at creation stays.
+	if !cgIsUnified() {
+		mergedSpec := *spec
+		if spec.Linux != nil {
+			linux := *spec.Linux
+			linux.Resources = merged
+			mergedSpec.Linux = &linux
+		}
+		if newRes.Devices, err = cgDeviceRules(&mergedSpec); err != nil {
+			return err
+		}
+		newRes.SkipDevices = false
+	}
 	m, err := c.cgroupManager()
 	if err != nil {
 		return err

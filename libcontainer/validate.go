@@ -14,6 +14,7 @@ import (
 
 // LoadSpec reads and checks <bundle>/config.json.
 func LoadSpec(bundle string) (*specs.Spec, error) {
+	defer phase("config")()
 	fi, err := os.Stat(bundle)
 	if err != nil {
 		if os.IsNotExist(err) {
@@ -34,6 +35,10 @@ func LoadSpec(bundle string) (*specs.Spec, error) {
 	}
 	spec, err := ParseSpec(data)
 	if err != nil {
+		var ce *configError
+		if errors.As(err, &ce) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return spec, nil
@@ -43,10 +48,10 @@ func LoadSpec(bundle string) (*specs.Spec, error) {
 func ParseSpec(data []byte) (*specs.Spec, error) {
 	var spec specs.Spec
 	if err := json.Unmarshal(data, &spec); err != nil {
-		return nil, fmt.Errorf("invalid JSON: %w", err)
+		return nil, jsonError(data, err)
 	}
 	if err := validateSpec(&spec); err != nil {
-		return nil, err
+		return nil, invalidConfig(err)
 	}
 	return &spec, nil
 }
@@ -120,7 +125,13 @@ func validateSpec(spec *specs.Spec) error {
 	if err := validateProcessSched(spec.Process); err != nil {
 		return err
 	}
+	if err := checkSchedCpuset(spec, spec.Process); err != nil {
+		return err
+	}
 	if err := checkIntelRdt(spec); err != nil {
+		return err
+	}
+	if err := validateMemoryPolicy(spec.Linux.MemoryPolicy); err != nil {
 		return err
 	}
 	if err := validateLSM(spec); err != nil {

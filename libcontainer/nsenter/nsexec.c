@@ -67,6 +67,64 @@ enum {
 
 static int syncfd = -1;
 
+/*
+ * Logging: JSON lines ({"level":"debug","msg":"nsexec-0[PID]: ..."}) on the
+ * log pipe named by _OCIRUN_LOGPIPE; the runtime logs them again with its
+ * own logger (see logpipe.go).  Levels are logrus's: 5 is debug.
+ */
+static int logfd = -1, loglevel = 4;
+static const char *stage = "nsexec";
+
+static void write_log(int level, const char *fmt, ...)
+{
+	static const char *names[] = { "panic", "fatal", "error", "warning", "info", "debug", "trace" };
+	char msg[1024], line[2200];
+	int n, i, o;
+	va_list ap;
+
+	if (logfd < 0 || level > loglevel || level < 0 || level > 6)
+		return;
+	n = snprintf(msg, sizeof(msg), "%s[%d]: ", stage, getpid());
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
+	va_end(ap);
+	o = snprintf(line, sizeof(line), "{\"level\":\"%s\",\"msg\":\"", names[level]);
+	for (i = 0; msg[i] && o < (int)sizeof(line) - 16; i++) {
+		unsigned char c = msg[i];
+		if (c == '"' || c == '\\')
+			o += sprintf(line + o, "\\%c", c);
+		else if (c < 0x20)
+			o += sprintf(line + o, "\\u%04x", c);
+		else
+			line[o++] = c;
+	}
+	o += sprintf(line + o, "\"}\n");
+	(void)!write(logfd, line, o);
+}
+#define LOG_DEBUG(...) write_log(5, __VA_ARGS__)
+
+/* The CPU affinity this stage runs with (and passes on to init), as a list. */
+static void log_affinity(void)
+{
+	cpu_set_t set;
+	char buf[256];
+	int i, first = -1, n = 0;
+
+	if (logfd < 0 || loglevel < 5 || sched_getaffinity(0, sizeof(set), &set) < 0)
+		return;
+	buf[0] = '\0';
+	for (i = 0; i <= CPU_SETSIZE && n < (int)sizeof(buf) - 24; i++) {
+		int on = i < CPU_SETSIZE && CPU_ISSET(i, &set);
+		if (on && first < 0)
+			first = i;
+		if (!on && first >= 0) {
+			n += snprintf(buf + n, sizeof(buf) - n, first == i - 1 ? "%s%d" : "%s%d-%d", n ? "," : "", first, i - 1);
+			first = -1;
+		}
+	}
+	LOG_DEBUG("cpu affinity: %s", buf);
+}
+
 static void bail(const char *fmt, ...)
 {
 	char buf[512];
@@ -82,6 +140,7 @@ static void bail(const char *fmt, ...)
 		n = sizeof(buf) - 64;
 	if (saved)
 		n += snprintf(buf + n, sizeof(buf) - n, ": %s", strerror(saved));
+	write_log(5, "failed: %.*s", n, buf);
 	if (syncfd >= 0) {
 		uint32_t hdr[2] = { MSG_ERROR, (uint32_t)n };
 		if (write(syncfd, hdr, sizeof(hdr)) == sizeof(hdr))
@@ -299,6 +358,7 @@ static int join_namespaces(struct bootstrap *b)
 				       (f == CLONE_NEWNS) == (pass == 1 || pass == 4);
 			if (!want)
 				continue;
+			LOG_DEBUG("join namespace %s", b->nspaths[i]);
 			if (setns(fds[i], f) < 0) {
 				if (f == CLONE_NEWUSER && errno == EPERM)
 					bail("nsenter: setns %s (a user namespace can only be joined by its owner or by root)",
@@ -322,14 +382,22 @@ void nsexec(void)
 	if (!env || !*env)
 		return;
 	syncfd = atoi(env);
+	if ((env = getenv("_OCIRUN_LOGPIPE")) && atoi(env) >= 3)
+		logfd = atoi(env);
+	if ((env = getenv("_OCIRUN_LOGLEVEL")))
+		loglevel = atoi(env);
 	if (syncfd < 3)
-		bail("nsenter: bad _OCIRUN_INITPIPE %s", env);
+		bail("nsenter: bad _OCIRUN_INITPIPE %d", syncfd);
+	LOG_DEBUG("=> nsexec container setup");
+	stage = "nsexec-0";
 
 	/* Die with the parent while we are still setting up. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		bail("nsenter: set parent death signal");
 
 	parse_bootstrap(&b);
+	LOG_DEBUG("bootstrap: clone flags 0x%x, %d namespace(s) to join", b.cloneflags, b.nns);
+	log_affinity();
 
 	/* Before a user namespace takes away the right to lower it. */
 	if (b.oom_len > 0) {
@@ -341,6 +409,7 @@ void nsexec(void)
 	if (b.cloneflags & CLONE_NEWUSER) {
 		uint32_t ack[2];
 
+		LOG_DEBUG("unshare user namespace");
 		if (unshare(CLONE_NEWUSER) < 0)
 			bail("nsenter: unshare user namespace");
 		/*
@@ -353,6 +422,7 @@ void nsexec(void)
 		/* The parent writes our maps (it has the privilege we gave up). */
 		if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
 			bail("nsenter: set dumpable");
+		LOG_DEBUG("ask the runtime to write the id maps");
 		send_msg(MSG_USERMAP_REQ, getpid());
 		read_full(syncfd, ack, sizeof(ack));
 		if (ack[0] != MSG_USERMAP_ACK) {
@@ -391,6 +461,8 @@ void nsexec(void)
 			bail("nsenter: setresuid to the root of the joined user namespace (uid 0 must be mapped)");
 	}
 
+	if (unshare_flags)
+		LOG_DEBUG("unshare namespaces 0x%x", unshare_flags);
 	if (unshare_flags && unshare(unshare_flags) < 0)
 		bail("nsenter: unshare namespaces 0x%x", unshare_flags);
 
@@ -402,9 +474,12 @@ void nsexec(void)
 	if (child < 0)
 		bail("nsenter: clone init");
 	if (child > 0) {
+		LOG_DEBUG("init is pid %d; report it and exit", child);
 		send_msg(MSG_CHILD_PID, child);
 		_exit(0);
 	}
+	stage = "nsexec-1";
+	LOG_DEBUG("~> init: back to Go");
 
 	/* The container's init; a clone does not inherit the death signal. */
 	if (setsid() < 0)

@@ -7,7 +7,7 @@ V1_CONTROLLERS=(cpu cpuacct cpuset memory devices freezer blkio pids)
 
 setup() {
 	setup_busybox
-	[ -d /sys/fs/cgroup/pids ] && [ -f /sys/fs/cgroup/pids/cgroup.procs ] ||
+	has_cgroup_v1 pids ||
 		skip "needs cgroup v1 controllers at /sys/fs/cgroup/<controller>"
 	set_cmd 'sleep 100 & exec sleep 100'
 	CGNAME=rt-cg-$(basename "$TESTDIR" | tr -dc 'a-zA-Z0-9')
@@ -29,7 +29,7 @@ own_cgroup() {
 	local pid c expected got
 	pid=$(container_pid test_cg)
 	for c in "${V1_CONTROLLERS[@]}"; do
-		[ -d "/sys/fs/cgroup/$c" ] || continue
+		has_cgroup_v1 "$c" || continue
 		expected=$(own_cgroup "$c")
 		expected=${expected%/}/test_cg
 		got=$(cgroup_path_of "$pid" "$c")
@@ -57,7 +57,7 @@ own_cgroup() {
 	local pid c
 	pid=$(container_pid test_cg)
 	for c in "${V1_CONTROLLERS[@]}"; do
-		[ -d "/sys/fs/cgroup/$c" ] || continue
+		has_cgroup_v1 "$c" || continue
 		[ "$(cgroup_path_of "$pid" "$c")" = "/$CGNAME/inner" ] || fail "$c: $(cgroup_path_of "$pid" "$c")"
 		[ -d "/sys/fs/cgroup/$c/$CGNAME/inner" ]
 	done
@@ -258,7 +258,7 @@ INSIDE_CG_MOUNTS='while read -r _ _ _ root mp opts rest; do case $mp in /sys/fs/
 @test "run refuses a cgroup that already holds a process, and leaves it alone" {
 	local c
 	for c in "${V1_CONTROLLERS[@]}"; do
-		[ -d "/sys/fs/cgroup/$c" ] && mkdir -p "/sys/fs/cgroup/$c/$CGNAME"
+		has_cgroup_v1 "$c" && mkdir -p "/sys/fs/cgroup/$c/$CGNAME"
 	done
 	defer "rmdir /sys/fs/cgroup/*/$CGNAME"
 	sleep 100 &

@@ -51,7 +51,35 @@ EOF
 	# teardown if they were not there before.
 	HOST_PATHS_BEFORE=$CLIENT_DIR/host-paths.before
 	list_host_paths >"$HOST_PATHS_BEFORE"
-	export CLIENT_DIR CALLS CLIENT_RUNTIME CGROUP_PARENT IMAGE IMAGE_TAR HOST_PATHS_BEFORE
+	CGROUP_TMPFS_BEFORE=$CLIENT_DIR/cgroup-tmpfs.before
+	list_cgroup_tmpfs >"$CGROUP_TMPFS_BEFORE"
+	export CLIENT_DIR CALLS CLIENT_RUNTIME CGROUP_PARENT IMAGE IMAGE_TAR HOST_PATHS_BEFORE CGROUP_TMPFS_BEFORE
+}
+
+# What is on the tmpfs at /sys/fs/cgroup itself, not in a mounted cgroup
+# hierarchy: conmon (cgroupfs manager) makes plain directories with
+# `tasks` files there for controllers that have no v1 hierarchy here
+# (hugetlb, net_cls, net_prio, perf_event on this hybrid host).
+list_cgroup_tmpfs() {
+	[ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = tmpfs ] || return 0
+	find /sys/fs/cgroup -xdev -mindepth 1 2>/dev/null | LC_ALL=C sort
+}
+
+# remove_cgroup_tmpfs_leftovers -- remove what appeared on that tmpfs since
+# client_setup_file (the client made it: test runs are serialized), deepest
+# first; nothing that was there before.
+remove_cgroup_tmpfs_leftovers() {
+	[ -f "${CGROUP_TMPFS_BEFORE:-}" ] || return 0
+	local p
+	while read -r p; do
+		# Mount points are not ours to remove (rmdir refuses them anyway).
+		mountpoint -q "$p" && continue
+		if [ -d "$p" ] && [ ! -L "$p" ]; then
+			rmdir "$p" 2>/dev/null || true
+		else
+			rm -f "$p"
+		fi
+	done < <(LC_ALL=C comm -13 "$CGROUP_TMPFS_BEFORE" <(list_cgroup_tmpfs) | LC_ALL=C sort -r)
 }
 
 # Paths outside CLIENT_DIR that the clients are known to create.
@@ -110,6 +138,7 @@ client_teardown_file() {
 			[ -d "$d" ] && sleep 0.02
 		done
 	done
+	remove_cgroup_tmpfs_leftovers
 	# Host paths the clients created (newest, deepest first).
 	local p
 	while read -r p; do

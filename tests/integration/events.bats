@@ -6,7 +6,7 @@ load helpers
 
 setup() {
 	setup_busybox
-	[ -f /sys/fs/cgroup/pids/cgroup.procs ] && [ -f /sys/fs/cgroup/memory/cgroup.procs ] ||
+	has_cgroup_v1 pids && has_cgroup_v1 memory ||
 		skip "needs cgroup v1 controllers at /sys/fs/cgroup/<controller>"
 	bind_mount "$HOSTDIR" /host
 	set_cmd 'sleep 1000 & exec sleep 1000'

@@ -191,12 +191,21 @@ make_sub_cgroups() {
 @test "exec --cgroup cannot leave the container's cgroup" {
 	start_container
 	make_sub_cgroups sub
-	# ".." is resolved below the container's cgroup: this is its sub.
-	runc_split exec --cgroup ../../../../sub test_exec sh -c 'cat /proc/$$/cgroup'
+	# As runc: a path that climbs above the container's cgroup is refused.
+	local p
+	for p in ../../../../sub .. sub/../../x memory:../sub; do
+		runc exec --cgroup "$p" test_exec true
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"bad sub cgroup path"* ]]
+	done
+	# ".." that stays below it is fine.
+	runc_split exec --cgroup x/../sub test_exec sh -c 'cat /proc/$$/cgroup'
 	[ "$status" -eq 0 ]
 	local own
 	own=$(grep ':pids:' "/proc/$INIT/cgroup")
 	printf '%s\n' "${lines[@]}" | grep -qxF "${own%/}/sub"
+	testcontainer test_exec running
+	no_leftover_processes
 }
 
 @test "exec --cgroup with a missing cgroup or controller fails cleanly" {

@@ -87,7 +87,9 @@ setup_busybox() {
 	HOSTDIR=$TESTDIR/host
 	RUNC_CALLS=0
 	CLEANUPS=()
-	mkdir -p "$BUNDLE" "$HOSTDIR"
+	# The state root exists, as a client's does: `list --root` of a
+	# missing directory is an error (runc 1.2).
+	mkdir -p "$BUNDLE" "$HOSTDIR" "$ROOT"
 	# Hard links: creating ~300 symlinks per test is slow on this disk.
 	# Directories are new, so files a container creates stay private; the
 	# small files a test might rewrite in place are real copies.  Nothing
@@ -466,6 +468,75 @@ pid_alive() {
 # cgroups (v1 controllers under /sys/fs/cgroup/*, cgroup2 under unified).
 # ---------------------------------------------------------------------------
 
+# Which cgroup hierarchies exist is read from /proc/self/mountinfo (and the
+# cgroup2 root's cgroup.controllers), as the runtime decides it, never from
+# a directory's presence: /sys/fs/cgroup is a tmpfs, and a plain directory
+# on it (conmon makes some for controllers it expects) is no hierarchy.
+
+# cgroup_v1_mounts -- "MOUNTPOINT OPTIONS" of every cgroup v1 hierarchy
+# mounted in this mount namespace, one per line (OPTIONS: the superblock's,
+# e.g. rw,cpu,cpuacct or rw,name=systemd). Only mounts of a hierarchy's
+# root count (not bind mounts of a cgroup somewhere else).
+cgroup_v1_mounts() {
+	awk '{
+		for (i = 7; i <= NF && $i != "-"; i++) ;
+		if ($(i + 1) == "cgroup" && $4 == "/") print $5, $(i + 3)
+	}' /proc/self/mountinfo
+}
+
+# cgroup_v1_mount CONTROLLER -- print where the v1 hierarchy with CONTROLLER
+# (or name=NAME) is mounted; fails if there is none.
+cgroup_v1_mount() {
+	local mp opts o
+	while read -r mp opts; do
+		IFS=, read -ra o <<<"$opts"
+		for opts in "${o[@]}"; do
+			if [ "$opts" = "$1" ]; then
+				echo "$mp"
+				return 0
+			fi
+		done
+	done < <(cgroup_v1_mounts)
+	return 1
+}
+
+# has_cgroup_v1 CONTROLLER -- is a v1 hierarchy with CONTROLLER mounted?
+has_cgroup_v1() {
+	cgroup_v1_mount "$1" >/dev/null
+}
+
+# cgroup2_mount -- print where the cgroup2 hierarchy is mounted (the first
+# one); fails if there is none.
+cgroup2_mount() {
+	awk '{
+		for (i = 7; i <= NF && $i != "-"; i++) ;
+		if ($(i + 1) == "cgroup2" && $4 == "/") { print $5; found = 1; exit }
+	} END { exit !found }' /proc/self/mountinfo
+}
+
+# has_cgroup2_controller CONTROLLER -- is CONTROLLER enabled on the cgroup2
+# hierarchy (listed in its root's cgroup.controllers)?
+has_cgroup2_controller() {
+	local mp
+	mp=$(cgroup2_mount) || return 1
+	grep -qw -- "$1" "$mp/cgroup.controllers" 2>/dev/null
+}
+
+# cgroup_v1_controllers -- every controller (and name=NAME) of a mounted v1
+# hierarchy, one per line.
+cgroup_v1_controllers() {
+	local mp opts o
+	while read -r mp opts; do
+		IFS=, read -ra o <<<"$opts"
+		for opts in "${o[@]}"; do
+			case $opts in
+			rw | ro | relatime | noatime | nosuid | nodev | noexec | clone_children | xattr | noprefix | release_agent=* | cpuset_v2_mode | favordynmods) ;;
+			*) echo "$opts" ;;
+			esac
+		done
+	done < <(cgroup_v1_mounts)
+}
+
 # The directories of every cgroup PID belongs to, one per line.
 cgroup_dirs_of_pid() {
 	local line ctrls path c cs
@@ -478,14 +549,12 @@ cgroup_dirs_of_pid() {
 		path=${line#*:}
 		[ "$path" = / ] && continue
 		if [ -z "$ctrls" ]; then
-			[ -d /sys/fs/cgroup/unified ] && echo "/sys/fs/cgroup/unified$path"
-			[ -f /sys/fs/cgroup/cgroup.controllers ] && echo "/sys/fs/cgroup$path"
+			c=$(cgroup2_mount) && echo "$c$path"
 			continue
 		fi
-		ctrls=${ctrls#name=}
 		IFS=, read -ra cs <<<"$ctrls"
 		for c in "${cs[@]}"; do
-			[ -d "/sys/fs/cgroup/$c" ] && echo "/sys/fs/cgroup/$c$path"
+			c=$(cgroup_v1_mount "$c") && echo "$c$path"
 		done
 	done <"/proc/$1/cgroup"
 }
@@ -495,9 +564,10 @@ cgroup_dirs_of_pid() {
 cgroup_dirs_for_path() {
 	local p=$1 d base line ctrl self
 	[ -n "$p" ] && [ "$p" != / ] || return 0
-	for d in /sys/fs/cgroup/*/; do
-		d=${d%/}
-		[ -f "$d/cgroup.procs" ] || continue
+	for d in $({
+		cgroup_v1_mounts | cut -d' ' -f1
+		cgroup2_mount
+	} | sort -u); do
 		if [[ "$p" == /* ]]; then
 			[ -d "$d$p" ] && echo "$d$p"
 			continue

@@ -234,7 +234,7 @@ field() { # field LINE N
 	jq_config --arg h "$TESTDIR/slow" '.hooks.createRuntime = [{path: $h, timeout: 1}]'
 	runc create test_hooks
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"createRuntime hook #0"*"timed out after 1 seconds"* ]]
+	[[ "$output" == *"createRuntime hook #0"*"hook ran past specified timeout of 1.0s"* ]]
 	local pid
 	pid=$(cat "$HOSTDIR/slow.pid")
 	! kill -0 "$pid" 2>/dev/null

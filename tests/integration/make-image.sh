@@ -1,19 +1,19 @@
 #!/bin/bash
-# make-image.sh ROOTFS OUT.tar NAME
+# make-image.sh ROOTFS OUT.tar NAME [CMD_JSON]
 #
 # Packs a root filesystem directory into an image archive that the clients'
 # "load"/"import" commands accept without a registry: an OCI image layout
 # (oci-layout, index.json, blobs/sha256/...) that also carries Docker's
 # manifest.json, so `ctr image import`, `podman load` and `docker load` all
-# read the same file.  One uncompressed layer; the image runs `sh` and is
-# named NAME (e.g. localhost/busybox:test).
+# read the same file.  One uncompressed layer; the image runs `sh` (or the
+# command given as a JSON array) and is named NAME (e.g. localhost/busybox:test).
 set -euo pipefail
 
-if [ $# -ne 3 ]; then
-	echo "usage: $0 ROOTFS OUT.tar NAME" >&2
+if [ $# -ne 3 ] && [ $# -ne 4 ]; then
+	echo "usage: $0 ROOTFS OUT.tar NAME [CMD_JSON]" >&2
 	exit 2
 fi
-rootfs=$1 out=$2 name=$3
+rootfs=$1 out=$2 name=$3 cmd=${4:-'["sh"]'}
 [ -x "$rootfs/bin/sh" ] || {
 	echo "$0: $rootfs has no bin/sh" >&2
 	exit 1
@@ -40,10 +40,10 @@ tar -C "$rootfs" --numeric-owner --owner=0 --group=0 --sort=name \
 layer=$(put "$work/layer.tar" application/vnd.oci.image.layer.v1.tar)
 layer_digest=$(jq -r .digest <<<"$layer")
 
-jq -cn --arg diff "$layer_digest" '{
+jq -cn --arg diff "$layer_digest" --argjson cmd "$cmd" '{
 	architecture: "amd64", os: "linux", created: "1970-01-01T00:00:00Z",
 	config: {
-		Cmd: ["sh"],
+		Cmd: $cmd,
 		Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
 	},
 	rootfs: {type: "layers", diff_ids: [$diff]},

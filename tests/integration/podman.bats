@@ -75,6 +75,9 @@ teardown_file() {
 		grep -qxF "$id" <<<"$before" && continue
 		find "$id" -depth -type d -exec rmdir {} \; 2>/dev/null || true
 	done
+	# What conmon made on the cgroup tmpfs (also done by
+	# client_teardown_file; again, for a conmon that went on late).
+	remove_cgroup_tmpfs_leftovers
 }
 
 setup() {

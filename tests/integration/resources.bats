@@ -10,7 +10,7 @@ load helpers
 
 setup() {
 	setup_busybox
-	[ -f /sys/fs/cgroup/pids/cgroup.procs ] && [ -f /sys/fs/cgroup/memory/cgroup.procs ] ||
+	has_cgroup_v1 pids && has_cgroup_v1 memory ||
 		skip "needs cgroup v1 controllers at /sys/fs/cgroup/<controller> (cgroups_v2.bats covers v2)"
 	CGNAME=rt-res-$(basename "$TESTDIR" | tr -dc 'a-zA-Z0-9')
 	update_config '.linux.cgroupsPath = "/'"$CGNAME"'"'
@@ -217,7 +217,7 @@ $dev 600"
 @test "hugepageLimits: hugetlb.<size>.limit_in_bytes, or refused without a v1 hugetlb hierarchy (as runc)" {
 	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2MB huge pages in this kernel"
 	res '.hugepageLimits = [{"pageSize": "2MB", "limit": 8388608}]'
-	if [ ! -d /sys/fs/cgroup/hugetlb ]; then
+	if ! has_cgroup_v1 hugetlb; then
 		# This host: hugetlb is enabled on the cgroup2 hierarchy only,
 		# which the v1 manager does not use (cgroups_v2.bats tests it).
 		refused "cannot set hugetlb limit"
@@ -229,14 +229,14 @@ $dev 600"
 }
 
 @test "hugepageLimits: a page size the kernel lacks is refused" {
-	[ -d /sys/fs/cgroup/hugetlb ] || skip "no v1 hugetlb hierarchy (refused for any size, see above)"
+	has_cgroup_v1 hugetlb || skip "no v1 hugetlb hierarchy (refused for any size, see above)"
 	res '.hugepageLimits = [{"pageSize": "3MB", "limit": 8388608}]'
 	refused 3MB
 }
 
 @test "network: classID and priorities, or refused without net_cls/net_prio (as runc)" {
 	res '.network = {"classID": 1048577, "priorities": [{"name": "lo", "priority": 5}]}'
-	if [ ! -d /sys/fs/cgroup/net_cls ]; then
+	if ! has_cgroup_v1 net_cls; then
 		refused "cannot set net_cls limit"
 		return
 	fi
@@ -246,9 +246,69 @@ $dev 600"
 	[[ "$(cat "/sys/fs/cgroup/net_prio/$CGNAME/net_prio.ifpriomap")" == *"lo 5"* ]]
 }
 
+# in_stray_cgroup_ns ARGS... -- run the runtime with ARGS in a private mount
+# namespace whose /sys/fs/cgroup is a tmpfs of its own, with this host's
+# hierarchies bind-mounted back and, as conmon leaves them, plain
+# directories with a `tasks` file for net_cls, net_prio and hugetlb. The
+# host's /sys/fs/cgroup is not touched.
+in_stray_cgroup_ns() {
+	cat >"$TESTDIR/stray-ns.sh" <<'EOF'
+set -e
+dir=$1
+shift
+mkdir -p "$dir/cg"
+mount --rbind /sys/fs/cgroup "$dir/cg"
+mount -t tmpfs -o mode=755 tmpfs /sys/fs/cgroup
+for d in "$dir"/cg/*; do
+	mountpoint -q "$d" || continue
+	mkdir "/sys/fs/cgroup/${d##*/}"
+	mount --rbind "$d" "/sys/fs/cgroup/${d##*/}"
+done
+umount -R -l "$dir/cg"
+for c in net_cls net_prio hugetlb; do
+	mkdir -p "/sys/fs/cgroup/$c/libpod_parent/conmon"
+	: >"/sys/fs/cgroup/$c/libpod_parent/conmon/tasks"
+done
+exec "$@"
+EOF
+	status=0
+	output=$(RUNC_TEST_MARKER=$TESTDIR timeout -k 5 "$RUNC_TIMEOUT" unshare -m --propagation private \
+		bash "$TESTDIR/stray-ns.sh" "$TESTDIR" "$RUNC" --root "$ROOT" "$@" 2>&1 </dev/null 3>&-) || status=$?
+	echo "in stray ns: runc $* (status=$status): $output" >&2
+}
+
+@test "a plain directory /sys/fs/cgroup/net_cls (or hugetlb) is no hierarchy: refused as runc refuses it" {
+	has_cgroup_v1 net_cls && skip "net_cls is a mounted v1 hierarchy on this host"
+	local host_tmpfs
+	host_tmpfs=$(find /sys/fs/cgroup -xdev 2>/dev/null | sort)
+	# The namespace works: a container without those resources runs there.
+	set_cmd 'test -d /sys/fs/cgroup/pids && echo ok'
+	in_stray_cgroup_ns run test_res
+	[ "$status" -eq 0 ]
+	[ "$output" = ok ]
+
+	res '.network = {"classID": 1048577}'
+	in_stray_cgroup_ns run test_res
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"cannot set net_cls limit: container could not join or create cgroup"* ]]
+	[ "$(wc -l <<<"$output")" -eq 1 ]
+	runc_split list -q
+	[ -z "$output" ]
+
+	if ! has_cgroup_v1 hugetlb && [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ]; then
+		update_config 'del(.linux.resources.network)'
+		res '.hugepageLimits = [{"pageSize": "2MB", "limit": 8388608}]'
+		in_stray_cgroup_ns run test_res
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"cannot set hugetlb limit"* ]]
+	fi
+	# Nothing of it reached the host.
+	[ "$(find /sys/fs/cgroup -xdev 2>/dev/null | sort)" = "$host_tmpfs" ]
+}
+
 @test "rdma: refused without an rdma hierarchy (as runc)" {
 	res '.rdma = {"mlx5_1": {"hcaHandles": 3, "hcaObjects": 10000}}'
-	if [ ! -d /sys/fs/cgroup/rdma ]; then
+	if ! has_cgroup_v1 rdma; then
 		refused "cannot set rdma limit"
 		return
 	fi
