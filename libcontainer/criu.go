@@ -304,21 +304,8 @@ func Restore(opts Options, co *CreateOpts, o *CriuOpts) (c *Container, err error
 		return c, err
 	}
 
-	// CRIU wants the root to be a mount point.
-	root := filepath.Join(dir.path, criuRootDir)
-	if err := os.Mkdir(root, 0o755); err != nil {
-		return c, err
-	}
-	if err := unix.Mount(rootfs, root, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-		return c, fmt.Errorf("bind mount the rootfs for criu: %w", err)
-	}
-	defer func() {
-		unix.Unmount(root, unix.MNT_DETACH)
-		os.Remove(root)
-	}()
-
 	ropts := s.baseOpts()
-	ropts.Root = proto.String(root)
+	ropts.Root = proto.String(rootfs)
 	ropts.RstSibling = proto.Bool(true) // init becomes our child, not criu's
 	if o.LazyPages {
 		ropts.LazyPages = proto.Bool(true)
@@ -424,6 +411,16 @@ func Restore(opts Options, co *CreateOpts, o *CriuOpts) (c *Container, err error
 		}
 	}
 	return c, nil
+}
+
+// unmountCriuRoot removes the rootfs bind that a restore makes in the
+// state directory, when that restore did not live to remove it.
+func unmountCriuRoot(stateDir string) {
+	root := filepath.Join(stateDir, criuRootDir)
+	if _, err := os.Lstat(root); err == nil {
+		unix.Unmount(root, unix.MNT_DETACH)
+		os.Remove(root)
+	}
 }
 
 // RestoreAndWait is `restore`: detached it returns once the container
@@ -640,6 +637,7 @@ func (s *criuSession) run(typ criurpc.CriuReqType, opts *criurpc.CriuOpts, start
 			cmd.Process.Kill()
 		}
 		cmd.Wait()
+		unmountCgroupYard(s.o.WorkPath)
 	}()
 	if started != nil {
 		if err := started(cmd.Process.Pid); err != nil {
@@ -697,9 +695,6 @@ func (s *criuSession) run(typ criurpc.CriuReqType, opts *criurpc.CriuOpts, start
 			if msg == "" || strings.Contains(msg, "RLIMIT_NOFILE") {
 				msg = criuLogTail(logPath, nil)
 			}
-			if e := resp.GetCrErrno(); e != 0 {
-				msg += ": " + unix.Errno(e).Error()
-			}
 			return fmt.Errorf("criu failed: type %s: %s (log file: %s)", typ, strings.TrimSpace(msg), logPath)
 		}
 		if resp.GetType() != criurpc.CriuReqType_NOTIFY {
@@ -732,6 +727,23 @@ func (s *criuSession) run(typ criurpc.CriuReqType, opts *criurpc.CriuOpts, start
 		logrus.Debugf("criu swrk: %v", err)
 	}
 	return nil
+}
+
+// unmountCgroupYard removes the cgroup hierarchies a CRIU that did not
+// finish may have left mounted in its work directory (.criu.cgyard.*), so
+// that nothing removing that directory reaches into the host's cgroups.
+func unmountCgroupYard(workPath string) {
+	mounts, err := mountinfo.GetMounts(mountinfo.PrefixFilter(workPath))
+	if err != nil {
+		return
+	}
+	// Deepest first.
+	slices.SortFunc(mounts, func(a, b *mountinfo.Info) int { return len(b.Mountpoint) - len(a.Mountpoint) })
+	for _, m := range mounts {
+		if strings.Contains(m.Mountpoint, "/.criu.cgyard.") {
+			unix.Unmount(m.Mountpoint, unix.MNT_DETACH)
+		}
+	}
 }
 
 // criuLogTail returns the last error line of a CRIU log, for a one-line
@@ -836,11 +848,18 @@ func (s *criuSession) inheritNamespaces(spec *specs.Spec, opts *criurpc.CriuOpts
 	return nil
 }
 
-// stdioDescriptors names init's stdio as CRIU will know it: pipes as
-// "pipe:[inode]", files on a mount the container does not have (the host's
-// /dev/null, a log file) as the external "file[mnt_id:inode]", which they
-// must be declared as for the dump to succeed. Other entries are "".
-func stdioDescriptors(pid int) ([]string, []string, error) {
+// stdioFile is one of init's stdio descriptors at dump time, as CRIU
+// knows it: a pipe as "pipe:[inode]", a file on a mount the container does
+// not have (the host's /dev/null, a log file) as the external
+// "file[mnt_id:inode]" that it must be declared as for the dump to
+// succeed. Anything else has no name and is CRIU's own business.
+type stdioFile struct {
+	Name string `json:"name,omitempty"`
+	Path string `json:"path,omitempty"`
+	Mode uint32 `json:"mode,omitempty"`
+}
+
+func stdioDescriptors(pid int) ([]stdioFile, []string, error) {
 	mounts, err := mountinfo.PidMountInfo(pid)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read the container's mounts: %w", err)
@@ -849,28 +868,29 @@ func stdioDescriptors(pid int) ([]string, []string, error) {
 	for _, mi := range mounts {
 		inside[mi.ID] = true
 	}
-	var names, external []string
+	var files []stdioFile
+	var external []string
 	for i := 0; i < 3; i++ {
-		name := ""
+		var f stdioFile
 		fdPath := fmt.Sprintf("/proc/%d/fd/%d", pid, i)
 		l, err := os.Readlink(fdPath)
 		switch {
 		case err != nil:
 		case strings.HasPrefix(l, "pipe:"):
-			name = l
+			f.Name = l
 		case strings.HasPrefix(l, "/"):
 			var st unix.Stat_t
 			mnt := fdMountID(pid, i)
 			if mnt >= 0 && !inside[mnt] && unix.Stat(fdPath, &st) == nil {
-				name = fmt.Sprintf("file[%x:%x]", mnt, st.Ino)
-				if !slices.Contains(external, name) {
-					external = append(external, name)
+				f = stdioFile{Name: fmt.Sprintf("file[%x:%x]", mnt, st.Ino), Path: l, Mode: st.Mode}
+				if !slices.Contains(external, f.Name) {
+					external = append(external, f.Name)
 				}
 			}
 		}
-		names = append(names, name)
+		files = append(files, f)
 	}
-	return names, external, nil
+	return files, external, nil
 }
 
 // fdMountID reads the mnt_id of a descriptor from /proc/PID/fdinfo.
@@ -889,17 +909,19 @@ func fdMountID(pid, fd int) int {
 	return -1
 }
 
-// saveDescriptors records init's stdio names in the images, for restore.
-func saveDescriptors(imagePath string, names []string) error {
-	data, err := json.Marshal(names)
+// saveDescriptors records init's stdio in the images, for restore.
+func saveDescriptors(imagePath string, files []stdioFile) error {
+	data, err := json.Marshal(files)
 	if err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(imagePath, descriptorsFile), data, 0o600)
 }
 
-// inheritStdio maps the pipes that were init's stdio at dump time to our
-// own stdio, which CRIU gets as its 0, 1 and 2.
+// inheritStdio gives the restored processes our stdio in place of what
+// they had at dump time: CRIU gets our 0, 1 and 2 as its own. A file must
+// be of the same mode as the dumped one (CRIU checks): if ours is not, the
+// dumped file itself is reopened when it is still there.
 func (s *criuSession) inheritStdio(imagePath string, opts *criurpc.CriuOpts) error {
 	data, err := os.ReadFile(filepath.Join(imagePath, descriptorsFile))
 	if err != nil {
@@ -908,17 +930,33 @@ func (s *criuSession) inheritStdio(imagePath string, opts *criurpc.CriuOpts) err
 		}
 		return err
 	}
-	var fds []string
-	if err := json.Unmarshal(data, &fds); err != nil {
+	var files []stdioFile
+	if err := json.Unmarshal(data, &files); err != nil {
 		return fmt.Errorf("read %s: %w", descriptorsFile, err)
 	}
 	seen := map[string]bool{}
-	for i, d := range fds {
-		if i > 2 || d == "" || seen[d] {
+	for i, f := range files {
+		if i > 2 || f.Name == "" || seen[f.Name] {
 			continue
 		}
-		seen[d] = true
-		opts.InheritFd = append(opts.InheritFd, &criurpc.InheritFd{Key: proto.String(d), Fd: proto.Int32(int32(i))})
+		seen[f.Name] = true
+		fd := i
+		if strings.HasPrefix(f.Name, "file[") {
+			var st unix.Stat_t
+			if unix.Fstat(i, &st) != nil || st.Mode != f.Mode {
+				same, err := os.OpenFile(f.Path, os.O_RDWR|os.O_APPEND, 0)
+				if err == nil && unix.Fstat(int(same.Fd()), &st) == nil && st.Mode == f.Mode {
+					s.owned = append(s.owned, same)
+					fd = s.passFile(same)
+				} else {
+					if same != nil {
+						same.Close()
+					}
+					return fmt.Errorf("the container's fd %d was %s (mode %o) at checkpoint: restore needs a file of that mode as its fd %d", i, f.Path, f.Mode, i)
+				}
+			}
+		}
+		opts.InheritFd = append(opts.InheritFd, &criurpc.InheritFd{Key: proto.String(f.Name), Fd: proto.Int32(int32(fd))})
 	}
 	return nil
 }
