@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 
@@ -20,7 +19,7 @@ func criuFlags(imageUsage string) []cli.Flag {
 		&cli.BoolFlag{Name: "shell-job", Usage: "allow shell jobs"},
 		&cli.BoolFlag{Name: "file-locks", Usage: "handle file locks, for safety"},
 		&cli.StringFlag{Name: "manage-cgroups-mode", Usage: "cgroups mode: soft|full|strict|ignore (default: soft)"},
-		&cli.StringFlag{Name: "empty-ns", Usage: "create a namespace, but don't restore its properties"},
+		&cli.StringSliceFlag{Name: "empty-ns", Usage: "create a namespace, but don't restore its properties"},
 		&cli.BoolFlag{Name: "auto-dedup", Usage: "enable auto deduplication of memory images"},
 		&cli.BoolFlag{Name: "lazy-pages", Usage: "use userfaultfd to lazily restore memory pages"},
 	}
@@ -86,7 +85,7 @@ func criuOptions(cmd *cli.Command) (*libcontainer.CriuOpts, error) {
 	if o.ManageCgroupsMode, err = libcontainer.ParseManageCgroupsMode(cmd.String("manage-cgroups-mode")); err != nil {
 		return nil, err
 	}
-	if o.EmptyNs, err = libcontainer.ParseEmptyNs(cmd.String("empty-ns")); err != nil {
+	if o.EmptyNs, err = libcontainer.ParseEmptyNs(cmd.StringSlice("empty-ns")); err != nil {
 		return nil, err
 	}
 	if o.ImagePath == "" {
@@ -103,9 +102,6 @@ func criuOptions(cmd *cli.Command) (*libcontainer.CriuOpts, error) {
 		if o.WorkPath, err = filepath.Abs(o.WorkPath); err != nil {
 			return nil, err
 		}
-	}
-	if o.LazyPages && cmd.Name == "checkpoint" && cmd.String("page-server") == "" && cmd.Int("status-fd") < 0 {
-		return nil, fmt.Errorf("--lazy-pages needs --page-server or --status-fd")
 	}
 	return o, nil
 }

@@ -100,17 +100,23 @@ func cgModeOf(s string) *criurpc.CriuCgMode {
 	return nil
 }
 
-// ParseEmptyNs turns the --empty-ns value (a namespace name, "network" as
-// runc has it) into CLONE_NEW* flags.
-func ParseEmptyNs(s string) (uint32, error) {
-	if s == "" {
-		return 0, nil
+// ParseEmptyNs turns the --empty-ns values (namespace types as the
+// runtime spec names them: network, ipc...) into CLONE_NEW* flags.
+func ParseEmptyNs(names []string) (uint32, error) {
+	flags := map[string]uint32{
+		"network": unix.CLONE_NEWNET, "pid": unix.CLONE_NEWPID, "mount": unix.CLONE_NEWNS,
+		"ipc": unix.CLONE_NEWIPC, "uts": unix.CLONE_NEWUTS, "user": unix.CLONE_NEWUSER,
+		"cgroup": unix.CLONE_NEWCGROUP,
 	}
-	switch s {
-	case "network", "net":
-		return unix.CLONE_NEWNET, nil
+	var mask uint32
+	for _, n := range names {
+		f, ok := flags[n]
+		if !ok {
+			return 0, fmt.Errorf("namespace %q is not supported by --empty-ns", n)
+		}
+		mask |= f
 	}
-	return 0, fmt.Errorf("namespace %q is not supported by --empty-ns", s)
+	return mask, nil
 }
 
 // checkCriu runs `criu swrk` once to ask its version: it fails with one
