@@ -30,6 +30,7 @@ import (
 	"os/signal"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -631,6 +632,12 @@ func (s *criuSession) run(typ criurpc.CriuReqType, opts *criurpc.CriuOpts, start
 	cmd := exec.Command(s.o.Binary, "swrk", "3")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = s.stdio[0], s.stdio[1], s.stdio[2]
 	cmd.ExtraFiles = append([]*os.File{srv}, s.files...)
+	// CRIU is our helper and must not outlive us (a killed restore would
+	// leave it waiting forever in the container's cgroups). The death
+	// signal follows the thread that forks it: keep that one.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cmd.SysProcAttr = &unix.SysProcAttr{Pdeathsig: unix.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		srv.Close()
 		return fmt.Errorf("start criu: %w", err)
