@@ -432,7 +432,6 @@ func (c *Container) cleanup() error {
 	} else {
 		errs = append(errs, err)
 	}
-	unmountCriuRoot(c.dir.path) // left by a restore that was killed
 	if err := c.dir.remove(); err != nil {
 		errs = append(errs, fmt.Errorf("remove state: %w", err))
 	}

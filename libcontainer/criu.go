@@ -73,7 +73,6 @@ type CriuOpts struct {
 
 const (
 	descriptorsFile = "descriptors.json" // the stdio of init at dump time
-	criuRootDir     = "criu-root"        // in the state directory, during restore
 	criuConfigLabel = "org.criu.config"
 	criuDefaultConf = "/etc/criu/runc.conf"
 	extNetNSKey     = "extRootNetNS"
@@ -418,16 +417,6 @@ func Restore(opts Options, co *CreateOpts, o *CriuOpts) (c *Container, err error
 		}
 	}
 	return c, nil
-}
-
-// unmountCriuRoot removes the rootfs bind that a restore makes in the
-// state directory, when that restore did not live to remove it.
-func unmountCriuRoot(stateDir string) {
-	root := filepath.Join(stateDir, criuRootDir)
-	if _, err := os.Lstat(root); err == nil {
-		unix.Unmount(root, unix.MNT_DETACH)
-		os.Remove(root)
-	}
 }
 
 // RestoreAndWait is `restore`: detached it returns once the container
