@@ -75,8 +75,8 @@ func main() {
 		},
 		Before: setupLogging,
 		Commands: []*cli.Command{
-			createCommand, deleteCommand, execCommand, killCommand, listCommand, pauseCommand,
-			psCommand, resumeCommand, runCommand, specCommand, startCommand, stateCommand,
+			checkpointCommand, createCommand, deleteCommand, execCommand, killCommand, listCommand, pauseCommand,
+			psCommand, restoreCommand, resumeCommand, runCommand, specCommand, startCommand, stateCommand,
 			updateCommand, eventsCommand, featuresCommand,
 		},
 		OnUsageError:   usageError,

@@ -3,9 +3,8 @@
 
 load helpers
 
-# The commands this binary has so far; runc also has checkpoint and
-# restore.
-COMMANDS=(create delete events exec features kill list pause ps resume run spec start state update)
+# runc's commands.
+COMMANDS=(checkpoint create delete events exec features kill list pause ps restore resume run spec start state update)
 
 check_main_help() {
 	[ "$status" -eq 0 ]
@@ -25,6 +24,15 @@ check_main_help() {
 @test "runc --help lists commands and global options" {
 	runc_split --help
 	check_main_help
+}
+
+@test "runc --help lists runc's commands and no others" {
+	runc_split --help
+	[ "$status" -eq 0 ]
+	local listed
+	listed=$(awk '/^COMMANDS:/ {on = 1; next} on && /^[^ ]/ {on = 0} on && NF {sub(/,$/, "", $1); print $1}' <<<"$output" | grep -vx help | sort | tr '\n' ' ')
+	[ "$listed" = "$(printf '%s\n' "${COMMANDS[@]}" | sort | tr '\n' ' ')" ] ||
+		fail "commands listed: $listed"
 }
 
 @test "runc -h lists commands" {
@@ -111,6 +119,12 @@ check_main_help() {
 	[ "$status" -ne 0 ]
 	runc create
 	[ "$status" -ne 0 ]
+	runc checkpoint
+	[ "$status" -ne 0 ]
+	[[ "$output" == *checkpoint*'requires exactly 1 argument(s)'* ]]
+	runc restore
+	[ "$status" -ne 0 ]
+	[[ "$output" == *restore*'requires exactly 1 argument(s)'* ]]
 	# None of this created anything.
 	[ -z "$(ls -A "$ROOT" 2>/dev/null)" ]
 }

@@ -229,3 +229,44 @@ gone() {
 	done
 	! pgrep -f "conmon .*$CLIENT_DIR" || fail "conmon left: $(pgrep -af conmon)"
 }
+
+# counter_above NAME N -- the counter in /tmp/cnt of the container is above N.
+counter_above() {
+	local v
+	v=$(podman_ exec "$1" cat /tmp/cnt 2>/dev/null)
+	[ -n "$v" ] && [ "$v" -gt "$2" ]
+}
+
+@test "podman: container checkpoint and restore through the runtime" {
+	command -v criu >/dev/null && criu check >/dev/null 2>&1 ||
+		skip "criu is not installed (tests/install-criu.sh installs it)"
+	podman_run_d cr "$IMAGE" sh -c 'i=0; while :; do echo $i > /tmp/cnt; i=$((i+1)); sleep 0.1; done'
+	local before pid1=$PID
+	wait_until 10 podman_ exec cr test -s /tmp/cnt
+	before=$(podman_ exec cr cat /tmp/cnt)
+	[ -n "$before" ]
+
+	run podman_ container checkpoint cr
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[ "$(podman_ inspect -f '{{.State.Status}}' cr)" = exited ]
+	! pid_alive "$pid1"
+	assert_call "checkpoint .*--image-path [^ ]+ .*$ID$"
+
+	run podman_ container restore cr
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[ "$(podman_ inspect -f '{{.State.Status}}' cr)" = running ]
+	assert_call "restore .*--image-path [^ ]+ .*$ID$"
+	local pid2
+	pid2=$(podman_ inspect -f '{{.State.Pid}}' cr)
+	[ "$pid2" != "$pid1" ]
+	[ "$(runtime_status "$ID")" = running ]
+	[ "$("$RUNC" --root "$RUNC_ROOT" state "$ID" | jq -r .pid)" = "$pid2" ]
+	[ "$(cgroup_of "$pid2" memory)" = "/$CGROUP_PARENT/libpod-$ID" ]
+	# The counter goes on from where it was.
+	wait_until 10 counter_above cr "$before"
+	podman_ rm -f -t 0 cr
+	assert_calls_ok
+	gone "$ID" "$pid2"
+}
