@@ -84,7 +84,9 @@ func main() {
 		},
 		ExitErrHandler: func(ctx context.Context, cmd *cli.Command, err error) {},
 		CommandNotFound: func(ctx context.Context, cmd *cli.Command, name string) {
-			fatal(fmt.Errorf("unknown command %q", name))
+			// As runc's CLI: its help command's message, exit status 3.
+			logrus.Errorf("No help topic for '%s'", name)
+			os.Exit(3)
 		},
 	}
 	for _, c := range app.Commands {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 
@@ -54,6 +55,9 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 	if !proc.Terminal && eo.ConsoleSocket != "" {
 		return -1, errors.New("cannot use console socket if runc will not detach or allocate tty")
 	}
+	if err := validateProcess(proc); err != nil {
+		return -1, err
+	}
 	if err := validateProcessSched(proc); err != nil {
 		return -1, err
 	}
@@ -71,6 +75,9 @@ func (c *Container) Exec(eo *ExecOpts) (int, error) {
 		}
 	}
 
+	// The process's parent death signal follows the thread that starts it.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	l, err := newInitCmd("/", eo.PreserveFDs)
 	if err != nil {
 		return -1, err

@@ -158,7 +158,11 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		return err
 	}
 
-	// All done: closing the socket tells the parent so. Then wait for start.
+	// All done: the parent saves the state, then we may outlive it.
+	if err := awaitStateSaved(enc, dec); err != nil {
+		return err
+	}
+	// Closing the socket tells the parent we are done. Then wait for start.
 	sock.Close()
 	// Not by /proc/self/fd/N: the container's /proc could lead elsewhere.
 	fifo, err := reopenFifo(unix.O_WRONLY)
@@ -199,6 +203,8 @@ func startProcess(cfg *initConfig, path string, env []string) error {
 
 // execUser replaces init with the user's process.
 func execUser(path string, args, env []string) error {
+	// The process may outlive the runtime from now on (exec -d).
+	unix.Prctl(unix.PR_SET_PDEATHSIG, 0, 0, 0, 0)
 	err := unix.Exec(path, args, env)
 	// Too late for the parent to hear of it: the container's stderr gets it.
 	fmt.Fprintf(os.Stderr, "runc init: exec %s: %v\n", args[0], err)
@@ -349,6 +355,11 @@ func setupUser(proc *specs.Process) error {
 		return fmt.Errorf("set keepcaps: %w", err)
 	}
 	u := proc.User
+	// Checked by the parent already; an id above it would reach the
+	// set*id calls below as -1, "unchanged", and leave us root.
+	if err := validateUserIDs(u); err != nil {
+		return err
+	}
 	groups := make([]int, len(u.AdditionalGids))
 	for i, g := range u.AdditionalGids {
 		groups[i] = int(g)

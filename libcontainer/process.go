@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -82,10 +83,15 @@ const (
 // Create does every step of container creation and leaves its init blocked
 // on the exec fifo. On failure nothing is left behind.
 func Create(opts Options, co *CreateOpts) (c *Container, err error) {
+	// init's parent death signal follows the thread that starts it: keep
+	// that thread alive (a locked thread only ends with its goroutine).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	spec := co.Spec
 	if err := validateSpec(spec); err != nil {
 		return nil, err
 	}
+	warnSpec(spec)
 	if os.Geteuid() != 0 {
 		if err := validateRootlessEUID(spec); err != nil {
 			return nil, err
@@ -139,6 +145,15 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		Config:   spec,
 	}
 	c = &Container{opts: opts, dir: dir, state: st, cgm: m}
+	// What delete needs if we are killed before the state is saved.
+	saveRecovery := func() error {
+		r := *st
+		r.CgroupPaths = maps.Clone(m.GetPaths())
+		if err := dir.saveRecovery(&r); err != nil {
+			return fmt.Errorf("save recovery record: %w", err)
+		}
+		return nil
+	}
 	var initPid int
 	defer func() {
 		if err != nil {
@@ -223,6 +238,9 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if err := boot.planUserns(spec); err != nil {
 		return c, err
 	}
+	if err := saveRecovery(); err != nil {
+		return c, err
+	}
 	if err := cmd.Start(); err != nil {
 		return c, fmt.Errorf("start init: %w", err)
 	}
@@ -263,6 +281,9 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	}
 	if st.InitStart, _, err = procStat(initPid); err != nil {
 		return c, fmt.Errorf("read init start time: %w", err)
+	}
+	if err := saveRecovery(); err != nil {
+		return c, err
 	}
 	if !early {
 		// The cgroup directories must exist before init bind-mounts them.
@@ -310,11 +331,18 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		}
 		return runRuntimeHooks(st, hookCreateRuntime, Creating, initPid, false)
 	}
-	if err := parentSync(parentSock, onReady, seccompAgent(st, specs.StateCreating, initPid)); err != nil {
-		return c, err
+	// Saved while init waits: from then on it may outlive us.
+	onCreated := func() error {
+		if err := dir.save(st); err != nil {
+			return fmt.Errorf("save state: %w", err)
+		}
+		return nil
 	}
-	if err := dir.save(st); err != nil {
-		return c, fmt.Errorf("save state: %w", err)
+	if err := parentSyncCreate(parentSock, onReady, onCreated, seccompAgent(st, specs.StateCreating, initPid)); err != nil {
+		if err == errInitExited {
+			err = initExitReason(initPid, m)
+		}
+		return c, err
 	}
 	if co.PidFile != "" {
 		if err := WritePidFile(co.PidFile, initPid); err != nil {
@@ -368,7 +396,15 @@ func newInitCmd(dir string, preserveFDs int) (*initCmd, error) {
 		}
 		l.cmd.ExtraFiles = append(l.cmd.ExtraFiles, os.NewFile(uintptr(3+i), "preserved-fd"))
 	}
-	l.cmd.Env = []string{"_OCIRUN_INITPIPE=" + strconv.Itoa(l.nextFd(l.child))}
+	// Descriptors our caller left open without close-on-exec (a shell's,
+	// a shim's) are not the container's: only the preserved ones pass.
+	// init would otherwise hold them while it waits for start, where the
+	// container's processes could reach them through /proc/<pid>/fd.
+	unix.CloseRange(uint(3+preserveFDs), ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
+	// Go's cgroup-aware GOMAXPROCS (Go 1.25+) opens the cpu limit files of
+	// the cgroup that init starts in, the caller's, and keeps them open
+	// for good: containermaxprocs=0 has the runtime close them at once.
+	l.cmd.Env = []string{"_OCIRUN_INITPIPE=" + strconv.Itoa(l.nextFd(l.child)), "GODEBUG=containermaxprocs=0"}
 	return l, nil
 }
 
@@ -391,6 +427,14 @@ func (l *initCmd) close() {
 // onReady applies the resources and runs the runtime's hooks; seccompAgent
 // takes the listener of a filter with SCMP_ACT_NOTIFY rules.
 func parentSync(sock *os.File, onReady func() error, seccompAgent func(*os.File) error) error {
+	return parentSyncCreate(sock, onReady, nil, seccompAgent)
+}
+
+// parentSyncCreate is parentSync for create: onCreated saves the state
+// when init says it is done (syncCreated); an init that goes away before
+// that has failed (errInitExited).
+func parentSyncCreate(sock *os.File, onReady, onCreated func() error, seccompAgent func(*os.File) error) error {
+	created := false
 	r := newSyncReader(sock)
 	defer r.close()
 	dec := json.NewDecoder(r)
@@ -398,6 +442,9 @@ func parentSync(sock *os.File, onReady func() error, seccompAgent func(*os.File)
 		var msg syncMsg
 		if err := dec.Decode(&msg); err != nil {
 			if err == io.EOF {
+				if onCreated != nil && !created {
+					return errInitExited
+				}
 				return nil
 			}
 			return fmt.Errorf("read from init: %w", err)
@@ -418,6 +465,17 @@ func parentSync(sock *os.File, onReady func() error, seccompAgent func(*os.File)
 		case syncSeccompFd:
 			if err := handleSeccompFd(r, seccompAgent); err != nil {
 				return err
+			}
+		case syncCreated:
+			if onCreated == nil || created {
+				return errors.New("unexpected created message from init")
+			}
+			if err := onCreated(); err != nil {
+				return err
+			}
+			created = true
+			if err := json.NewEncoder(sock).Encode(syncMsg{Type: syncContinue}); err != nil {
+				return fmt.Errorf("write to init: %w", err)
 			}
 		default:
 			return fmt.Errorf("unexpected message %q from init", msg.Type)

@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -257,11 +258,25 @@ static void join_namespaces(struct bootstrap *b)
 	}
 }
 
+/*
+ * A pidfd of the runtime, our parent: the container's init checks it once
+ * its own death signal is armed, in case the runtime died just before.
+ */
+static int parent_pidfd(void)
+{
+#ifdef SYS_pidfd_open
+	return syscall(SYS_pidfd_open, getppid(), 0);
+#else
+	return -1;
+#endif
+}
+
 void nsexec(void)
 {
 	const char *env = getenv("_OCIRUN_INITPIPE");
 	struct bootstrap b;
 	uint32_t unshare_flags;
+	int runtime_pidfd, nondumpable = 0;
 	pid_t child;
 
 	if (!env || !*env)
@@ -274,7 +289,23 @@ void nsexec(void)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		bail("nsenter: set parent death signal");
 
+	runtime_pidfd = parent_pidfd();
+
 	parse_bootstrap(&b);
+
+	/*
+	 * Joining namespaces that a container's processes live in (every exec,
+	 * and a create that shares a namespace with another container): from
+	 * now on, until the user's program is executed, nothing in there may
+	 * ptrace us, read our memory or reach our descriptors through /proc
+	 * (CVE-2016-9962). A change of credentials never makes a process
+	 * dumpable again, and the execve of the user's program does.
+	 */
+	if (b.nns > 0) {
+		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+			bail("nsenter: set non-dumpable");
+		nondumpable = 1;
+	}
 
 	/* Before a user namespace takes away the right to lower it. */
 	if (b.oom_len > 0) {
@@ -304,6 +335,8 @@ void nsexec(void)
 			errno = 0;
 			bail("nsenter: unexpected reply %u to the id map request", ack[0]);
 		}
+		if (nondumpable && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+			bail("nsenter: set non-dumpable");
 		if (b.has_uidmap && setresuid(0, 0, 0) < 0)
 			bail("nsenter: setresuid to the namespace's root");
 		if (b.has_gidmap && setresgid(0, 0, 0) < 0)
@@ -329,7 +362,22 @@ void nsexec(void)
 		_exit(0);
 	}
 
-	/* The container's init; a clone does not inherit the death signal. */
+	/*
+	 * The container's init (or the exec'd process); a clone does not
+	 * inherit the death signal. Its parent is the runtime itself
+	 * (CLONE_PARENT): if the runtime dies before it has recorded us, we
+	 * die too. The Go side disarms it once the state is saved (create)
+	 * or just before the user's program is executed (exec).
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		bail("nsenter: set parent death signal");
+	if (runtime_pidfd >= 0) {
+		struct pollfd pfd = { .fd = runtime_pidfd, .events = POLLIN };
+		/* Readable: the runtime exited before the signal was armed. */
+		if (poll(&pfd, 1, 0) > 0)
+			_exit(1);
+		close(runtime_pidfd);
+	}
 	if (setsid() < 0)
 		bail("nsenter: setsid");
 	/* Back to Go: runtime start-up, then the `init` command. */
