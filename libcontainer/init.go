@@ -355,6 +355,8 @@ func setupUser(proc *specs.Process) error {
 		return fmt.Errorf("set keepcaps: %w", err)
 	}
 	u := proc.User
+	d, _ := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
+	nonDumpable := d == 0
 	// Checked by the parent already; an id above it would reach the
 	// set*id calls below as -1, "unchanged", and leave us root.
 	if err := validateUserIDs(u); err != nil {
@@ -379,6 +381,14 @@ func setupUser(proc *specs.Process) error {
 	}
 	if err := syscall.Setresuid(int(u.UID), int(u.UID), int(u.UID)); err != nil {
 		return fmt.Errorf("setuid %d: %w", u.UID, err)
+	}
+	// A change of credentials sets "dumpable" to fs.suid_dumpable, which
+	// a host may have set to 1: an exec setup stays non-dumpable until
+	// its execve (CVE-2016-9962).
+	if nonDumpable {
+		if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+			return fmt.Errorf("set non-dumpable: %w", err)
+		}
 	}
 	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0); err != nil {
 		return fmt.Errorf("clear keepcaps: %w", err)
