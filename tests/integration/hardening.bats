@@ -27,6 +27,12 @@ teardown() {
 	if [ -p "$BUNDLE/rootfs/etc/passwd" ]; then
 		timeout 5 sh -c "cat '$BUNDLE/rootfs/etc/passwd.orig' > '$BUNDLE/rootfs/etc/passwd'" || true
 	fi
+	# A frozen process cannot be killed: thaw what a failed pause test left.
+	local d
+	for d in $(cgroup_dirs_for_path "$CGPATH"); do
+		[ -f "$d/freezer.state" ] && echo THAWED >"$d/freezer.state" 2>/dev/null
+		[ -f "$d/cgroup.freeze" ] && echo 0 >"$d/cgroup.freeze" 2>/dev/null
+	done
 	teardown_busybox
 }
 
