@@ -7,6 +7,7 @@
 #   make integration   bats tests under a pseudo-terminal (root)
 #   make demo          run a busybox container printing a greeting (root)
 #   make bench         compare start-up cost with runc/crun (root)
+#   make soak          1000 run/delete cycles, 200 concurrent creates (root)
 #   make clean
 
 SHELL := /bin/bash
@@ -38,7 +39,7 @@ endif
 TESTS ?=
 
 .DEFAULT_GOAL := all
-.PHONY: all runc install test unittest integration demo bench clean
+.PHONY: all runc install test unittest integration demo bench soak clean
 
 all: runc
 
@@ -81,6 +82,9 @@ demo: runc
 
 bench: runc
 	tests/bench/bench.sh
+
+soak: runc
+	tests/bench/soak.sh
 
 clean:
 	rm -f runc

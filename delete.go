@@ -22,12 +22,15 @@ var deleteCommand = &cli.Command{
 		force := cmd.Bool("force")
 		c, err := loadContainer(cmd, true)
 		if err != nil {
-			if errors.Is(err, libcontainer.ErrNotExist) {
-				// Perhaps the leftovers of a create that was killed.
-				if opts, oerr := globalOptions(cmd); oerr == nil && libcontainer.RemoveOrphan(opts.Root, cmd.Args().First()) == nil {
-					return nil
+			if errors.Is(err, libcontainer.ErrNotExist) || errors.Is(err, libcontainer.ErrDamagedState) {
+				// The leftovers of a create that was killed, or (forced)
+				// a container whose state file is damaged.
+				opts, oerr := globalOptions(cmd)
+				if oerr != nil {
+					return oerr
 				}
-				if force {
+				err = libcontainer.RemoveLeftovers(opts, cmd.Args().First(), force)
+				if err == nil || (force && errors.Is(err, libcontainer.ErrNotExist)) {
 					return nil
 				}
 			}

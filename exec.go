@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -173,8 +174,9 @@ func execProcess(cmd *cli.Command, spec *specs.Spec) (*specs.Process, error) {
 	if gids := cmd.IntSlice("additional-gids"); len(gids) > 0 {
 		p.User.AdditionalGids = nil
 		for _, g := range gids {
-			if g < 0 {
-				return nil, fmt.Errorf("invalid additional gid %d", g)
+			if g < 0 || g > math.MaxInt32 {
+				// Not cut to 32 bits: 4294967296 must not become gid 0.
+				return nil, fmt.Errorf("uids and gids must be in range 0-%d", math.MaxInt32)
 			}
 			p.User.AdditionalGids = append(p.User.AdditionalGids, uint32(g))
 		}

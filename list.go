@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"text/tabwriter"
 	"time"
 
 	"github.com/ocirun/runc/libcontainer"
+	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v3"
 )
 
@@ -47,8 +49,14 @@ var listCommand = &cli.Command{
 		var entries []libcontainer.OCIState
 		for _, id := range ids {
 			c, err := libcontainer.LoadBrief(opts, id)
+			if errors.Is(err, libcontainer.ErrDamagedState) {
+				// Shown, not hidden: it may still run and hold resources.
+				logrus.Warnf("container %s: %v", id, err)
+				entries = append(entries, libcontainer.OCIState{ID: id, Status: "unknown"})
+				continue
+			}
 			if err != nil {
-				// Gone, or half-made by a create that holds its lock: skip it.
+				// Gone meanwhile, or left by a create that was killed.
 				continue
 			}
 			s := c.OCIState()

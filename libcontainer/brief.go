@@ -2,7 +2,6 @@ package libcontainer
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 
@@ -50,7 +49,11 @@ func (d *stateDir) loadBrief() (*State, error) {
 	}
 	var b briefState
 	if err := json.Unmarshal(data, &b); err != nil {
-		return nil, fmt.Errorf("read container state %s: %w", d.path, err)
+		return nil, damagedState(filepath.Join(d.path, stateFile), err.Error())
+	}
+	// As load: never read what is left of a damaged file as "stopped".
+	if b.ID == "" || b.Config == nil {
+		return nil, damagedState(filepath.Join(d.path, stateFile), "not a container's state")
 	}
 	s := b.State
 	if b.Config != nil {

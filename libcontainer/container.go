@@ -101,11 +101,13 @@ func (c *Container) Status() Status {
 	if !initAlive(c.state.InitPid, c.state.InitStart) {
 		return Stopped
 	}
-	if _, err := os.Lstat(filepath.Join(c.dir.path, fifoName)); err == nil {
-		return Created
-	}
+	// Before the fifo: a created container can be paused too (as in
+	// runc), and then it is neither startable nor killable until resumed.
 	if c.isPaused() {
 		return Paused
+	}
+	if _, err := os.Lstat(filepath.Join(c.dir.path, fifoName)); err == nil {
+		return Created
 	}
 	return Running
 }
@@ -189,6 +191,8 @@ func (c *Container) Start() error {
 	case Created:
 	case Stopped:
 		return errors.New("cannot start a container that has stopped")
+	case Paused:
+		return errors.New("cannot start a container in the paused state")
 	default:
 		return fmt.Errorf("cannot start an already %s container", st)
 	}

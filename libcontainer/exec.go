@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -62,6 +63,9 @@ func (c *Container) Exec(eo *ExecOpts) (status int, err error) {
 	if !proc.Terminal && eo.ConsoleSocket != "" {
 		return -1, errors.New("cannot use console socket if runc will not detach or allocate tty")
 	}
+	if err := validateProcess(proc); err != nil {
+		return -1, err
+	}
 	if err := validateProcessSched(proc); err != nil {
 		return -1, invalidConfig(err)
 	}
@@ -88,6 +92,9 @@ func (c *Container) Exec(eo *ExecOpts) (status int, err error) {
 		}
 	}
 
+	// The process's parent death signal follows the thread that starts it.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	l, err := newInitCmd("/", eo.PreserveFDs)
 	if err != nil {
 		return -1, err

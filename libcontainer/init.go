@@ -195,7 +195,11 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 		return err
 	}
 
-	// All done: closing the socket tells the parent so. Then wait for
+	// All done: the parent saves the state, then we may outlive it.
+	if err := awaitStateSaved(enc, dec); err != nil {
+		return err
+	}
+	// Closing the socket tells the parent we are done. Then wait for
 	// start; nothing is logged from then on.
 	logrus.Debug("init: set-up done, waiting on the exec fifo")
 	closeLog()
@@ -248,6 +252,8 @@ func startProcess(cfg *initConfig, path string, env []string) error {
 // execUser replaces init with the user's process; it returns only on
 // failure, as runc words it ("exec /bin/x: exec format error").
 func execUser(path string, args, env []string) error {
+	// The process may outlive the runtime from now on (exec -d).
+	unix.Prctl(unix.PR_SET_PDEATHSIG, 0, 0, 0, 0)
 	err := unix.Exec(path, args, env)
 	return &os.PathError{Op: "exec", Path: path, Err: err}
 }
@@ -409,6 +415,13 @@ func setupUser(proc *specs.Process) error {
 		return fmt.Errorf("set keepcaps: %w", err)
 	}
 	u := proc.User
+	d, _ := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
+	nonDumpable := d == 0
+	// Checked by the parent already; an id above it would reach the
+	// set*id calls below as -1, "unchanged", and leave us root.
+	if err := validateUserIDs(u); err != nil {
+		return err
+	}
 	groups := make([]int, len(u.AdditionalGids))
 	for i, g := range u.AdditionalGids {
 		groups[i] = int(g)
@@ -428,6 +441,14 @@ func setupUser(proc *specs.Process) error {
 	}
 	if err := threadSetresid(unix.SYS_SETRESUID, u.UID); err != nil {
 		return fmt.Errorf("setuid %d: %w", u.UID, err)
+	}
+	// A change of credentials sets "dumpable" to fs.suid_dumpable, which
+	// a host may have set to 1: an exec setup stays non-dumpable until
+	// its execve (CVE-2016-9962).
+	if nonDumpable {
+		if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+			return fmt.Errorf("set non-dumpable: %w", err)
+		}
 	}
 	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0); err != nil {
 		return fmt.Errorf("clear keepcaps: %w", err)

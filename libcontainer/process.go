@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -89,10 +90,15 @@ const (
 func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	defer phase("create")()
 	logrus.Debugf("create %s: bundle %s, root %s", co.ID, co.Bundle, opts.Root)
+	// init's parent death signal follows the thread that starts it: keep
+	// that thread alive (a locked thread only ends with its goroutine).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	spec := co.Spec
 	if err := validateSpec(spec); err != nil {
 		return nil, invalidConfig(err)
 	}
+	warnSpec(spec)
 	if os.Geteuid() != 0 {
 		if err := validateRootlessEUID(spec); err != nil {
 			return nil, err
@@ -159,6 +165,15 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		Config:   spec,
 	}
 	c = &Container{opts: opts, dir: dir, state: st, cgm: m}
+	// What delete needs if we are killed before the state is saved.
+	saveRecovery := func() error {
+		r := *st
+		r.CgroupPaths = maps.Clone(m.GetPaths())
+		if err := dir.saveRecovery(&r); err != nil {
+			return fmt.Errorf("save recovery record: %w", err)
+		}
+		return nil
+	}
 	var initPid int
 	var l *initCmd
 	starting := false
@@ -245,6 +260,9 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		return c, err
 	}
 	defer pidfdSock.close()
+	if err := saveRecovery(); err != nil {
+		return c, err
+	}
 	if err := l.start(); err != nil {
 		return c, fmt.Errorf("start init: %w", err)
 	}
@@ -294,6 +312,9 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	}
 	if st.InitStart, _, err = procStat(initPid); err != nil {
 		return c, fmt.Errorf("read init start time: %w", err)
+	}
+	if err := saveRecovery(); err != nil {
+		return c, err
 	}
 	if !early {
 		// The cgroup directories must exist before init bind-mounts them.
@@ -351,15 +372,22 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		}
 		return runRuntimeHooks(st, hookCreateRuntime, Creating, initPid, false)
 	}
-	if err := parentSync(parentSock, onReady, seccompAgent(st, specs.StateCreating, initPid), sources.source); err != nil {
+	// Saved while init waits: from then on it may outlive us.
+	onCreated := func() error {
+		if err := dir.save(st); err != nil {
+			return fmt.Errorf("save state: %w", err)
+		}
+		return nil
+	}
+	if err := parentSyncCreate(parentSock, onReady, onCreated, seccompAgent(st, specs.StateCreating, initPid), sources.source); err != nil {
+		if err == errInitExited {
+			err = initExitReason(initPid, m)
+		}
 		return c, err
 	}
 	l.logs.wait()
 	starting = false
 	logrus.Debugf("container %s created, init pid %d", co.ID, initPid)
-	if err := dir.save(st); err != nil {
-		return c, fmt.Errorf("save state: %w", err)
-	}
 	if err := pidfdSock.send(pidfdKindInit); err != nil {
 		return c, err
 	}
@@ -427,11 +455,19 @@ func newInitCmd(dir string, preserveFDs int) (*initCmd, error) {
 		}
 		l.cmd.ExtraFiles = append(l.cmd.ExtraFiles, os.NewFile(uintptr(3+i), "preserved-fd"))
 	}
+	// Descriptors our caller left open without close-on-exec (a shell's,
+	// a shim's) are not the container's: only the preserved ones pass.
+	// init would otherwise hold them while it waits for start, where the
+	// container's processes could reach them through /proc/<pid>/fd.
+	unix.CloseRange(uint(3+preserveFDs), ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
 	// GOMAXPROCS=1: init does one thing at a time, and with one P its Go
 	// runtime starts fewer threads and touches less memory (150 fewer
-	// page faults per start). init clears its environment before anything
-	// of the container's runs.
-	l.cmd.Env = []string{"_OCIRUN_INITPIPE=" + strconv.Itoa(l.nextFd(l.child)), "GOMAXPROCS=1"}
+	// page faults per start). Go's cgroup-aware GOMAXPROCS (Go 1.25+)
+	// opens the cpu limit files of the cgroup that init starts in, the
+	// caller's, and keeps them open for good: containermaxprocs=0 has the
+	// runtime close them at once. init clears its environment before
+	// anything of the container's runs.
+	l.cmd.Env = []string{"_OCIRUN_INITPIPE=" + strconv.Itoa(l.nextFd(l.child)), "GOMAXPROCS=1", "GODEBUG=containermaxprocs=0"}
 	if l.logR, l.logW, err = os.Pipe(); err != nil {
 		l.close()
 		return nil, fmt.Errorf("init log pipe: %w", err)
@@ -480,6 +516,14 @@ func (l *initCmd) close() {
 // onReady applies the resources and runs the runtime's hooks; seccompAgent
 // takes the listener of a filter with SCMP_ACT_NOTIFY rules.
 func parentSync(sock *os.File, onReady func() error, seccompAgent func(*os.File) error, mountSource func(string) (*os.File, error)) error {
+	return parentSyncCreate(sock, onReady, nil, seccompAgent, mountSource)
+}
+
+// parentSyncCreate is parentSync for create: onCreated saves the state
+// when init says it is done (syncCreated); an init that goes away before
+// that has failed (errInitExited).
+func parentSyncCreate(sock *os.File, onReady, onCreated func() error, seccompAgent func(*os.File) error, mountSource func(string) (*os.File, error)) error {
+	created := false
 	r := newSyncReader(sock)
 	defer r.close()
 	dec := json.NewDecoder(r)
@@ -487,6 +531,9 @@ func parentSync(sock *os.File, onReady func() error, seccompAgent func(*os.File)
 		var msg syncMsg
 		if err := dec.Decode(&msg); err != nil {
 			if err == io.EOF {
+				if onCreated != nil && !created {
+					return errInitExited
+				}
 				return nil
 			}
 			return fmt.Errorf("read from init: %w", err)
@@ -519,6 +566,17 @@ func parentSync(sock *os.File, onReady func() error, seccompAgent func(*os.File)
 		case syncSeccompFd:
 			if err := handleSeccompFd(r, seccompAgent); err != nil {
 				return &initError{err}
+			}
+		case syncCreated:
+			if onCreated == nil || created {
+				return errors.New("unexpected created message from init")
+			}
+			if err := onCreated(); err != nil {
+				return err
+			}
+			created = true
+			if err := json.NewEncoder(sock).Encode(syncMsg{Type: syncContinue}); err != nil {
+				return fmt.Errorf("write to init: %w", err)
 			}
 		default:
 			return fmt.Errorf("unexpected message %q from init", msg.Type)

@@ -397,7 +397,8 @@ func mountEntry(root *os.File, m specs.Mount, mc mountCtx) error {
 		}
 		return fmt.Errorf("mount %s: %w%s", m.Destination, err, hint)
 	}
-	defer target.Close()
+	// target is reopened below once the mount is made: close the last one.
+	defer func() { target.Close() }()
 	if err := checkProcDest(root, target, m, src); err != nil {
 		return err
 	}

@@ -123,21 +123,6 @@ func newStateDir(root, id string) (*stateDir, error) {
 	return &stateDir{path: p, lock: f}, nil
 }
 
-// RemoveOrphan removes the directory of a container whose create died
-// before it wrote the state file. Its lock tells a live create apart: a
-// create in progress holds it, so this waits for it and then finds state.
-func RemoveOrphan(root, id string) error {
-	d, err := openStateDir(root, id, true)
-	if err != nil {
-		return err
-	}
-	defer d.close()
-	if _, err := d.load(); err != ErrNotExist {
-		return err
-	}
-	return d.remove()
-}
-
 func flockRetry(fd, how int) error {
 	for {
 		err := unix.Flock(fd, how)
@@ -169,7 +154,11 @@ func (d *stateDir) load() (*State, error) {
 	}
 	var s State
 	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("read container state %s: %w", d.path, err)
+		return nil, damagedState(filepath.Join(d.path, stateFile), err.Error())
+	}
+	// Never read what is left of a damaged file as "stopped".
+	if s.ID == "" || s.Config == nil {
+		return nil, damagedState(filepath.Join(d.path, stateFile), "not a container's state")
 	}
 	return &s, nil
 }

@@ -70,6 +70,9 @@ func validateSpec(spec *specs.Spec) error {
 	if len(spec.Process.Args) == 0 {
 		return errors.New("process.args must not be empty")
 	}
+	if err := validateProcess(spec.Process); err != nil {
+		return err
+	}
 	if spec.Process.Cwd == "" || !filepath.IsAbs(spec.Process.Cwd) {
 		return fmt.Errorf("process.cwd %q must be an absolute path", spec.Process.Cwd)
 	}

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -371,12 +372,26 @@ static int join_namespaces(struct bootstrap *b)
 	return userfd >= 0;
 }
 
+/*
+ * A pidfd of the runtime, our parent: the container's init checks it once
+ * its own death signal is armed, in case the runtime died just before.
+ */
+static int parent_pidfd(void)
+{
+#ifdef SYS_pidfd_open
+	return syscall(SYS_pidfd_open, getppid(), 0);
+#else
+	return -1;
+#endif
+}
+
 void nsexec(void)
 {
 	const char *env = getenv("_OCIRUN_INITPIPE");
 	struct bootstrap b;
 	uint32_t unshare_flags;
 	int joined_user;
+	int runtime_pidfd, nondumpable = 0;
 	pid_t child;
 
 	if (!env || !*env)
@@ -395,9 +410,25 @@ void nsexec(void)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		bail("nsenter: set parent death signal");
 
+	runtime_pidfd = parent_pidfd();
+
 	parse_bootstrap(&b);
 	LOG_DEBUG("bootstrap: clone flags 0x%x, %d namespace(s) to join", b.cloneflags, b.nns);
 	log_affinity();
+
+	/*
+	 * Joining namespaces that a container's processes live in (every exec,
+	 * and a create that shares a namespace with another container): from
+	 * now on, until the user's program is executed, nothing in there may
+	 * ptrace us, read our memory or reach our descriptors through /proc
+	 * (CVE-2016-9962). A change of credentials never makes a process
+	 * dumpable again, and the execve of the user's program does.
+	 */
+	if (b.nns > 0) {
+		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+			bail("nsenter: set non-dumpable");
+		nondumpable = 1;
+	}
 
 	/* Before a user namespace takes away the right to lower it. */
 	if (b.oom_len > 0) {
@@ -442,9 +473,24 @@ void nsexec(void)
 		if (unshare(CLONE_NEWTIME) < 0)
 			bail("nsenter: unshare time namespace");
 		unshare_flags &= ~CLONE_NEWTIME;
-		if (b.timens_len > 0)
+		if (b.timens_len > 0) {
+			/*
+			 * In a joined user namespace, a non-dumpable process's
+			 * /proc files belong to the host's root, out of reach:
+			 * dumpable for this one write, non-dumpable again below.
+			 */
+			if (nondumpable && joined_user && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+				bail("nsenter: set dumpable");
 			write_file("/proc/self/timens_offsets", b.timens, b.timens_len);
+		}
 	}
+
+	/*
+	 * Non-dumpable again after the id map request (which needed us
+	 * dumpable) and the time offsets (written through our own /proc).
+	 */
+	if (nondumpable && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		bail("nsenter: set non-dumpable");
 
 	if (b.cloneflags & CLONE_NEWUSER) {
 		if (b.has_uidmap && setresuid(0, 0, 0) < 0)
@@ -481,7 +527,22 @@ void nsexec(void)
 	stage = "nsexec-1";
 	LOG_DEBUG("~> init: back to Go");
 
-	/* The container's init; a clone does not inherit the death signal. */
+	/*
+	 * The container's init (or the exec'd process); a clone does not
+	 * inherit the death signal. Its parent is the runtime itself
+	 * (CLONE_PARENT): if the runtime dies before it has recorded us, we
+	 * die too. The Go side disarms it once the state is saved (create)
+	 * or just before the user's program is executed (exec).
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		bail("nsenter: set parent death signal");
+	if (runtime_pidfd >= 0) {
+		struct pollfd pfd = { .fd = runtime_pidfd, .events = POLLIN };
+		/* Readable: the runtime exited before the signal was armed. */
+		if (poll(&pfd, 1, 0) > 0)
+			_exit(1);
+		close(runtime_pidfd);
+	}
 	if (setsid() < 0)
 		bail("nsenter: setsid");
 	/* Back to Go: runtime start-up, then the `init` command. */

@@ -1,0 +1,87 @@
+package libcontainer
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/moby/sys/capability"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
+)
+
+// maxID is the largest uid or gid a process may be given. Above it the
+// kernel's id types turn negative, and (uid_t)-1 = 4294967295 even means
+// "leave unchanged" to setresuid(2): a container asking for it would keep
+// running as root.
+const maxID = 1<<31 - 1
+
+var errIDRange = fmt.Errorf("uids and gids must be in range 0-%d", maxID)
+
+// validateProcess checks what the container's process (or an exec'd
+// one) is given before anything is made: ids, environment, capabilities.
+func validateProcess(p *specs.Process) error {
+	if p == nil {
+		return nil
+	}
+	if err := validateUserIDs(p.User); err != nil {
+		return err
+	}
+	if err := validateEnv(p.Env); err != nil {
+		return err
+	}
+	return validateCapNames(p.Capabilities)
+}
+
+func validateUserIDs(u specs.User) error {
+	if u.UID > maxID || u.GID > maxID {
+		return errIDRange
+	}
+	for _, g := range u.AdditionalGids {
+		if g > maxID {
+			return errIDRange
+		}
+	}
+	return nil
+}
+
+func validateEnv(env []string) error {
+	for _, e := range env {
+		name, _, ok := strings.Cut(e, "=")
+		if !ok || name == "" || strings.ContainsRune(e, 0) {
+			return fmt.Errorf("invalid environment variable: %q", e)
+		}
+	}
+	return nil
+}
+
+// validateCapNames refuses names that are no capability at all. A real
+// capability this kernel does not have is only skipped (with a warning
+// when the process is set up), so that a newer profile runs on an older
+// kernel.
+func validateCapNames(pc *specs.LinuxCapabilities) error {
+	if pc == nil {
+		return nil
+	}
+	known := make(map[string]bool)
+	for _, c := range capability.List() {
+		known["CAP_"+strings.ToUpper(c.String())] = true
+	}
+	for _, set := range [][]string{pc.Bounding, pc.Effective, pc.Permitted, pc.Inheritable, pc.Ambient} {
+		for _, n := range set {
+			if !known[n] {
+				return fmt.Errorf("unknown capability %q", n)
+			}
+		}
+	}
+	return nil
+}
+
+// warnSpec logs what runc accepts with a warning.
+func warnSpec(spec *specs.Spec) {
+	for _, m := range spec.Mounts {
+		if m.Destination != "" && !filepath.IsAbs(m.Destination) {
+			logrus.Warnf("mount destination %s is not absolute. Support for non-absolute mount destinations will be removed in a future release.", m.Destination)
+		}
+	}
+}
