@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 
 	"github.com/ocirun/runc/libcontainer"
@@ -12,8 +13,26 @@ var startCommand = &cli.Command{
 	Usage:       "executes the user defined process in a created container",
 	ArgsUsage:   "<container-id>",
 	Description: `The start command executes the user defined process in a created container.`,
-	Action: onContainer(func(c *libcontainer.Container) error {
+	Action: func(ctx context.Context, cmd *cli.Command) error {
+		if err := checkArgs(cmd, 1, true); err != nil {
+			return err
+		}
+		opts, err := globalOptions(cmd)
+		if err != nil {
+			return err
+		}
+		id, err := containerID(cmd)
+		if err != nil {
+			return err
+		}
+		// Of the config, start reads only the hooks and what the status
+		// needs (see LoadForStart).
+		c, err := libcontainer.LoadForStart(opts, id)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
 		// Under systemd's Type=notify: wait for the container's READY=1.
 		return c.StartNotify(os.Getenv("NOTIFY_SOCKET"))
-	}),
+	},
 }

@@ -20,7 +20,7 @@ func TestLoadBrief(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.loadBrief(); !errors.Is(err, ErrNotExist) {
+	if _, err := d.loadBrief(false); !errors.Is(err, ErrNotExist) {
 		t.Errorf("before save: %v, want ErrNotExist", err)
 	}
 	spec := minimalSpec()
@@ -78,3 +78,32 @@ func TestLoadBrief(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// LoadForStart keeps the brief config and the hooks, which Start runs.
+func TestLoadForStart(t *testing.T) {
+	root := t.TempDir()
+	if _, err := LoadForStart(Options{Root: root}, "c1"); !errors.Is(err, ErrNotExist) {
+		t.Errorf("missing container: %v, want ErrNotExist", err)
+	}
+	d, err := newStateDir(root, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := minimalSpec()
+	spec.Annotations = map[string]string{"a": "b"}
+	spec.Linux.CgroupsPath = "/x/c1"
+	spec.Hooks = &specs.Hooks{Poststart: []specs.Hook{{Path: "/bin/true", Args: []string{"true", "x"}, Timeout: ptr(3)}}}
+	if err := d.save(&State{ID: "c1", InitPid: 1, Config: spec}); err != nil {
+		t.Fatal(err)
+	}
+	d.close()
+	c, err := LoadForStart(Options{Root: root}, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	want := &specs.Spec{Annotations: spec.Annotations, Linux: &specs.Linux{CgroupsPath: "/x/c1"}, Hooks: spec.Hooks}
+	if !reflect.DeepEqual(c.state.Config, want) {
+		t.Errorf("config:\n got %+v\nwant %+v", c.state.Config, want)
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
@@ -431,16 +430,16 @@ func setupUser(proc *specs.Process) error {
 	// setgroups(2) denied: the groups stay as they are, and asking for
 	// additional ones is an error.
 	if !setgroupsDenied() {
-		if err := syscall.Setgroups(groups); err != nil {
+		if err := threadSetgroups(groups); err != nil {
 			return fmt.Errorf("setgroups %v: %w", groups, err)
 		}
 	} else if len(groups) > 0 {
 		return fmt.Errorf("cannot set additionalGids %v: setgroups is denied in this user namespace (a gid map written without privilege; map more gids with newgidmap to allow it)", groups)
 	}
-	if err := syscall.Setresgid(int(u.GID), int(u.GID), int(u.GID)); err != nil {
+	if err := threadSetresid(unix.SYS_SETRESGID, u.GID); err != nil {
 		return fmt.Errorf("setgid %d: %w", u.GID, err)
 	}
-	if err := syscall.Setresuid(int(u.UID), int(u.UID), int(u.UID)); err != nil {
+	if err := threadSetresid(unix.SYS_SETRESUID, u.UID); err != nil {
 		return fmt.Errorf("setuid %d: %w", u.UID, err)
 	}
 	// A change of credentials sets "dumpable" to fs.suid_dumpable, which

@@ -8,7 +8,6 @@ import (
 	"maps"
 	"net"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"runtime"
@@ -409,7 +408,7 @@ func sendJSON(sock *os.File, cfg *initConfig) error {
 // initCmd is a `runc init` about to be started: the command, both ends of
 // its socket, and the sealed binary it runs from.
 type initCmd struct {
-	cmd         *exec.Cmd
+	cmd         *stageCmd
 	sock, child *os.File
 	exe         *os.File
 	// The log pipe (see logpipe.go): init writes, the runtime relays.
@@ -438,7 +437,7 @@ func newInitCmd(dir string, preserveFDs int) (*initCmd, error) {
 		l.close()
 		return nil, err
 	}
-	l.cmd = &exec.Cmd{
+	l.cmd = &stageCmd{
 		Path:   "/proc/self/fd/" + strconv.Itoa(int(l.exe.Fd())),
 		Args:   []string{"runc", "init"},
 		Dir:    dir,

@@ -3,6 +3,8 @@ package libcontainer
 import (
 	"os"
 	"os/signal"
+
+	"github.com/ocirun/runc/libcontainer/sigfwd"
 )
 
 // catchSignals has every signal delivered to the returned channel once
@@ -11,19 +13,15 @@ import (
 // handler does.
 //
 // signal.Notify of every signal costs one round trip per signal (about
-// 65) to the Go runtime's signal-mask thread, each a hand-over between
-// two threads: a millisecond on a small machine. It runs in the
-// background while the caller validates and plans; caller must call
-// caught() before it makes anything that a signal's default action (the
-// runtime's death) would leave behind. Until then a signal acts as it
-// did before signal.Notify, as it does during the runtime's start.
-// No signal.Stop: as many round trips again, for a process about to exit.
+// 60) to the Go runtime's signal-mask thread, each a hand-over between
+// two threads: about 130 context switches and half a millisecond of cpu.
+// sigfwd catches the same signals with one C handler instead (see
+// there), in about as many sigaction calls; signal.Notify stays the way
+// should that fail. No signal.Stop: the process is about to exit.
 func catchSignals() (sigc chan os.Signal, caught func()) {
 	sigc = make(chan os.Signal, 128)
-	done := make(chan struct{})
-	go func() {
+	if err := sigfwd.Catch(sigc); err != nil {
 		signal.Notify(sigc)
-		close(done)
-	}()
-	return sigc, func() { <-done }
+	}
+	return sigc, func() {}
 }

@@ -101,3 +101,24 @@ check_forwarding() {
 	[ "$(cat "$HOSTDIR/orphan.ppid")" = "$RUNC_PID" ]
 	[ ! -e "$HOSTDIR/zombies" ] || fail "zombies left: $(cat "$HOSTDIR/zombies")"
 }
+
+@test "run in the foreground forwards real-time signals, SIGPIPE and SIGTSTP too" {
+	# Each is caught by a different way in the runtime (SIGPIPE stays
+	# with the Go runtime, the others do not); all reach the process.
+	set_cmd 'trap "echo 37 >>/host/sigs" 37
+		trap "echo 64 >>/host/sigs" 64
+		trap "echo PIPE >>/host/sigs" PIPE
+		trap "echo TSTP >>/host/sigs" TSTP
+		trap "echo TERM >>/host/sigs; exit 4" TERM
+		touch /host/ready
+		while :; do sleep 0.05; done'
+	fg run test_sig
+	wait_for_file "$HOSTDIR/ready"
+	send_and_see 37
+	send_and_see 64
+	send_and_see PIPE
+	send_and_see TSTP
+	kill -s TERM "$RUNC_PID"
+	fg_wait
+	[ "$FG_STATUS" -eq 4 ] || fail "status $FG_STATUS: $(cat "$TESTDIR/fg.out")"
+}
