@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -133,15 +134,22 @@ func execProcess(cmd *cli.Command, spec *specs.Spec) (*specs.Process, error) {
 		if len(p.Args) == 0 {
 			return nil, fmt.Errorf("process file %s: args must not be empty", path)
 		}
+		// As runc: the file's cwd is used as given, so it must be there
+		// and absolute (no default, no resolution against anything).
+		if p.Cwd == "" {
+			return nil, errors.New("Cwd property must not be empty")
+		}
+		if !filepath.IsAbs(p.Cwd) {
+			return nil, errors.New("Cwd must be an absolute path")
+		}
 		return &p, nil
 	}
 	args := cmd.Args().Tail()
 	if len(args) > 0 && args[0] == "--" {
 		args = args[1:]
 	}
-	if len(args) == 0 {
-		return nil, errors.New("exec: a command to run is required")
-	}
+	// No command is refused by Exec, after the container's status (as
+	// runc: a stopped container is reported as such first).
 	var p specs.Process
 	if spec.Process != nil {
 		p = *spec.Process
@@ -172,7 +180,8 @@ func execProcess(cmd *cli.Command, spec *specs.Spec) (*specs.Process, error) {
 		}
 	}
 	if gids := cmd.IntSlice("additional-gids"); len(gids) > 0 {
-		p.User.AdditionalGids = nil
+		// Added to the container's own additionalGids, as runc does.
+		p.User.AdditionalGids = append([]uint32(nil), p.User.AdditionalGids...)
 		for _, g := range gids {
 			if g < 0 || g > math.MaxInt32 {
 				// Not cut to 32 bits: 4294967296 must not become gid 0.

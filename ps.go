@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -17,7 +19,7 @@ var psCommand = &cli.Command{
 	Usage:     "ps displays the processes running inside a container",
 	ArgsUsage: "<container-id> [ps options]",
 	Flags: []cli.Flag{
-		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "table", Usage: `select one of: table or json (default: "table")`},
+		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "table", Usage: "select one of: table or json"},
 	},
 	StopOnNthArg: intPtr(1),
 	Action: func(ctx context.Context, cmd *cli.Command) error {
@@ -52,6 +54,12 @@ var psCommand = &cli.Command{
 		}
 		out, err := exec.Command("ps", psArgs...).Output()
 		if err != nil {
+			// ps's own complaint (a bad option, ...) is the useful part,
+			// as in runc's message.
+			var ee *exec.ExitError
+			if errors.As(err, &ee) && len(bytes.TrimSpace(ee.Stderr)) > 0 {
+				return fmt.Errorf("ps %s: %w: %s", strings.Join(psArgs, " "), err, bytes.TrimSpace(ee.Stderr))
+			}
 			return fmt.Errorf("ps %s: %w", strings.Join(psArgs, " "), err)
 		}
 		return printPsLines(out, pids)

@@ -51,7 +51,7 @@ func (c *Container) Exec(eo *ExecOpts) (status int, err error) {
 	}
 	proc := eo.Process
 	if proc == nil || len(proc.Args) == 0 {
-		return -1, errors.New("exec: process args must not be empty")
+		return -1, errors.New("process args cannot be empty")
 	}
 	logrus.Debugf("exec in %s: %q", c.state.ID, proc.Args)
 	if proc.Cwd == "" {

@@ -312,3 +312,51 @@ make_sub_cgroups() {
 	[ "$output" = exec-before-start ]
 	testcontainer test_exec created
 }
+
+@test "exec -g adds to the container's additionalGids" {
+	update_config '.process.user.additionalGids = [5]'
+	start_container
+	runc_split exec -u 1000:1000 -g 10 -g 20 test_exec id -G
+	[ "$status" -eq 0 ]
+	[ "$output" = "1000 5 10 20" ]
+	# Without -g the container's own are kept.
+	runc_split exec -u 1000:1000 test_exec id -G
+	[ "$status" -eq 0 ]
+	[ "$output" = "1000 5" ]
+}
+
+@test "exec without a command: runc's message, after the container's status" {
+	start_container
+	runc exec test_exec
+	[ "$status" -eq 255 ]
+	[[ "$output" == *'exec failed: process args cannot be empty'* ]]
+	runc exec test_exec --
+	[ "$status" -eq 255 ]
+	[[ "$output" == *'exec failed: process args cannot be empty'* ]]
+
+	runc kill test_exec KILL
+	[ "$status" -eq 0 ]
+	wait_for_status test_exec stopped
+	# A stopped container is reported as such, command or not.
+	runc exec test_exec
+	[ "$status" -eq 255 ]
+	[[ "$output" == *'exec failed: cannot exec in a stopped container'* ]]
+}
+
+@test "exec -p: the process.json's cwd must be given and absolute" {
+	start_container
+	jq '.process | .args = ["pwd"] | .cwd = "etc"' config.json >"$TESTDIR/rel.json"
+	runc exec -p "$TESTDIR/rel.json" test_exec
+	[ "$status" -eq 255 ]
+	[[ "$output" == *'exec failed: Cwd must be an absolute path'* ]]
+	[[ "$output" != */etc* ]]
+
+	jq '.process | .args = ["pwd"] | del(.cwd)' config.json >"$TESTDIR/nocwd.json"
+	runc exec -p "$TESTDIR/nocwd.json" test_exec
+	[ "$status" -eq 255 ]
+	[[ "$output" == *'exec failed: Cwd property must not be empty'* ]]
+
+	# The container is not harmed.
+	runc_split exec test_exec true
+	[ "$status" -eq 0 ]
+}

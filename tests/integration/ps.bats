@@ -124,3 +124,22 @@ wait_for_procs() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"does not exist"* ]]
 }
+
+@test "ps with a bad ps(1) option reports ps's own message" {
+	runc run -d test_ps
+	[ "$status" -eq 0 ]
+	runc ps test_ps -o no_such_column
+	[ "$status" -ne 0 ]
+	[[ "$output" == *no_such_column* ]]
+	# What ps(1) itself said, not only its exit status.
+	[[ "$output" == *"exit status 1: "*[a-z]* ]]
+}
+
+@test "ps --help gives --format's default once" {
+	runc_split ps --help
+	[ "$status" -eq 0 ]
+	local line
+	line=$(grep -- '--format' <<<"$output")
+	[[ "$line" == *'select one of: table or json (default: "table")'* ]]
+	[ "$(grep -o 'default: "table"' <<<"$line" | wc -l)" -eq 1 ]
+}
