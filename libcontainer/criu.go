@@ -100,21 +100,17 @@ func cgModeOf(s string) *criurpc.CriuCgMode {
 	return nil
 }
 
-// ParseEmptyNs turns the --empty-ns values (namespace types as the
-// runtime spec names them: network, ipc...) into CLONE_NEW* flags.
+// ParseEmptyNs turns the --empty-ns values into CLONE_NEW* flags. As in
+// runc, only the network namespace may be given: the others are
+// restored by CRIU from the images (and a pid or mount namespace left
+// empty could not hold the restored processes anyway).
 func ParseEmptyNs(names []string) (uint32, error) {
-	flags := map[string]uint32{
-		"network": unix.CLONE_NEWNET, "pid": unix.CLONE_NEWPID, "mount": unix.CLONE_NEWNS,
-		"ipc": unix.CLONE_NEWIPC, "uts": unix.CLONE_NEWUTS, "user": unix.CLONE_NEWUSER,
-		"cgroup": unix.CLONE_NEWCGROUP,
-	}
 	var mask uint32
 	for _, n := range names {
-		f, ok := flags[n]
-		if !ok {
-			return 0, fmt.Errorf("namespace %q is not supported by --empty-ns", n)
+		if n != string(specs.NetworkNamespace) {
+			return 0, fmt.Errorf("namespace %q is not supported", n)
 		}
-		mask |= f
+		mask |= unix.CLONE_NEWNET
 	}
 	return mask, nil
 }
@@ -141,7 +137,8 @@ func (c *Container) Checkpoint(o *CriuOpts) error {
 	switch st := c.Status(); st {
 	case Running, Paused:
 	default:
-		return fmt.Errorf("container not running: %s", st)
+		// runc's words.
+		return fmt.Errorf("Container cannot be checkpointed in %s state", st)
 	}
 	if err := checkCriu(o.Binary); err != nil {
 		return err
@@ -775,6 +772,10 @@ func parsePageServer(s string) (*criurpc.CriuPageServerInfo, error) {
 	host, port, err := net.SplitHostPort(s)
 	if err != nil {
 		return nil, fmt.Errorf("invalid --page-server %q: %w", s, err)
+	}
+	if host == "" {
+		// CRIU would only fail later, to resolve "".
+		return nil, fmt.Errorf("invalid --page-server %q: use ADDRESS:PORT", s)
 	}
 	p, err := strconv.Atoi(port)
 	if err != nil || p <= 0 || p > 65535 {

@@ -28,12 +28,14 @@ func TestParseManageCgroupsMode(t *testing.T) {
 }
 
 func TestParseEmptyNs(t *testing.T) {
-	m, err := ParseEmptyNs([]string{"network", "ipc"})
-	if err != nil || m != unix.CLONE_NEWNET|unix.CLONE_NEWIPC {
+	m, err := ParseEmptyNs([]string{"network"})
+	if err != nil || m != unix.CLONE_NEWNET {
 		t.Fatalf("got %#x, %v", m, err)
 	}
-	if _, err := ParseEmptyNs([]string{"net"}); err == nil {
-		t.Error("unknown namespace name accepted")
+	for _, bad := range []string{"net", "ipc", "pid"} {
+		if _, err := ParseEmptyNs([]string{"network", bad}); err == nil {
+			t.Errorf("namespace %q accepted", bad)
+		}
 	}
 }
 
@@ -42,7 +44,7 @@ func TestParsePageServer(t *testing.T) {
 	if err != nil || ps.GetAddress() != "0.0.0.0" || ps.GetPort() != 2727 {
 		t.Fatalf("got %v, %v", ps, err)
 	}
-	for _, bad := range []string{"host", "host:0", "host:x", ":70000"} {
+	for _, bad := range []string{"host", "host:0", "host:x", ":70000", ":2727"} {
 		if _, err := parsePageServer(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
