@@ -20,8 +20,16 @@ See https://github.com/opencontainers/runtime-spec/blob/main/features.md for the
 		if err := checkArgs(cmd, 0, true); err != nil {
 			return err
 		}
+		f := libcontainer.Features()
+		// runc's own annotations: what a client may ask of this binary
+		// besides the spec's fields.
+		f.Annotations["org.opencontainers.runc.version"] = version
+		if gitCommit != "" {
+			f.Annotations["org.opencontainers.runc.commit"] = gitCommit
+		}
+		f.Annotations["org.opencontainers.runc.checkpoint.enabled"] = "true"
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "    ")
-		return enc.Encode(libcontainer.Features())
+		return enc.Encode(f)
 	},
 }

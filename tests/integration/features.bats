@@ -142,3 +142,17 @@ feat() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"features"*"0 argument"* ]]
 }
+
+@test "features carries runc's annotations: version, commit, checkpoint" {
+	local v c
+	v=$("$RUNC" --version | sed -n 's/^runc version //p')
+	c=$("$RUNC" --version | sed -n 's/^commit: //p')
+	[ -n "$v" ]
+	[ "$(feat '.annotations["org.opencontainers.runc.version"]')" = "$v" ]
+	if [ "$c" != unknown ]; then
+		[ "$(feat '.annotations["org.opencontainers.runc.commit"]')" = "$c" ]
+	fi
+	# checkpoint and restore are built in (checkpoint.bats).
+	[ "$(feat '.annotations["org.opencontainers.runc.checkpoint.enabled"]')" = true ]
+	[[ "$(feat '.annotations["io.github.seccomp.libseccomp.version"]')" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]
+}
