@@ -134,15 +134,7 @@ func execProcess(cmd *cli.Command, spec *specs.Spec) (*specs.Process, error) {
 		if len(p.Args) == 0 {
 			return nil, fmt.Errorf("process file %s: args must not be empty", path)
 		}
-		// As runc: the file's cwd is used as given, so it must be there
-		// and absolute (no default, no resolution against anything).
-		if p.Cwd == "" {
-			return nil, errors.New("Cwd property must not be empty")
-		}
-		if !filepath.IsAbs(p.Cwd) {
-			return nil, errors.New("Cwd must be an absolute path")
-		}
-		return &p, nil
+		return &p, checkExecCwd(&p)
 	}
 	args := cmd.Args().Tail()
 	if len(args) > 0 && args[0] == "--" {
@@ -220,5 +212,18 @@ func execProcess(cmd *cli.Command, spec *specs.Spec) (*specs.Process, error) {
 	if l := cmd.String("process-label"); l != "" {
 		p.SelinuxLabel = l
 	}
-	return &p, nil
+	return &p, checkExecCwd(&p)
+}
+
+// checkExecCwd refuses what runc refuses of an exec'd process's cwd (from
+// process.json or --cwd): it is used as given, so it must be there and
+// absolute (no default, no resolution against anything).
+func checkExecCwd(p *specs.Process) error {
+	if p.Cwd == "" {
+		return errors.New("Cwd property must not be empty")
+	}
+	if !filepath.IsAbs(p.Cwd) {
+		return errors.New("Cwd must be an absolute path")
+	}
+	return nil
 }

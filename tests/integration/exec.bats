@@ -343,7 +343,7 @@ make_sub_cgroups() {
 	[[ "$output" == *'exec failed: cannot exec in a stopped container'* ]]
 }
 
-@test "exec -p: the process.json's cwd must be given and absolute" {
+@test "exec -p and --cwd: the cwd must be given and absolute" {
 	start_container
 	jq '.process | .args = ["pwd"] | .cwd = "etc"' config.json >"$TESTDIR/rel.json"
 	runc exec -p "$TESTDIR/rel.json" test_exec
@@ -355,6 +355,13 @@ make_sub_cgroups() {
 	runc exec -p "$TESTDIR/nocwd.json" test_exec
 	[ "$status" -eq 255 ]
 	[[ "$output" == *'exec failed: Cwd property must not be empty'* ]]
+
+	runc exec --cwd etc test_exec pwd
+	[ "$status" -eq 255 ]
+	[[ "$output" == *'exec failed: Cwd must be an absolute path'* ]]
+	runc_split exec --cwd /etc test_exec pwd
+	[ "$status" -eq 0 ]
+	[ "$output" = /etc ]
 
 	# The container is not harmed.
 	runc_split exec test_exec true
