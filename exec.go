@@ -157,19 +157,27 @@ func execProcess(cmd *cli.Command, spec *specs.Spec) (*specs.Process, error) {
 		p.Cwd = cwd
 	}
 	if u := cmd.String("user"); u != "" {
+		// Parsed as runc parses them (its messages); anything outside
+		// 0-MaxInt32 is refused, never cut to 32 bits.
 		uidStr, gidStr, hasGid := strings.Cut(u, ":")
-		uid, err := strconv.ParseUint(uidStr, 10, 32)
-		if err != nil {
-			return nil, fmt.Errorf("parsing %s as int for uid failed: %w", uidStr, err)
-		}
-		p.User.UID = uint32(uid)
 		if hasGid {
-			gid, err := strconv.ParseUint(gidStr, 10, 32)
+			gid, err := strconv.Atoi(gidStr)
 			if err != nil {
 				return nil, fmt.Errorf("parsing %s as int for gid failed: %w", gidStr, err)
 			}
+			if gid < 0 || gid > math.MaxInt32 {
+				return nil, fmt.Errorf("uids and gids must be in range 0-%d", math.MaxInt32)
+			}
 			p.User.GID = uint32(gid)
 		}
+		uid, err := strconv.Atoi(uidStr)
+		if err != nil {
+			return nil, fmt.Errorf("parsing %s as int for uid failed: %w", uidStr, err)
+		}
+		if uid < 0 || uid > math.MaxInt32 {
+			return nil, fmt.Errorf("uids and gids must be in range 0-%d", math.MaxInt32)
+		}
+		p.User.UID = uint32(uid)
 	}
 	if gids := cmd.IntSlice("additional-gids"); len(gids) > 0 {
 		// Added to the container's own additionalGids, as runc does.

@@ -367,3 +367,17 @@ make_sub_cgroups() {
 	runc_split exec test_exec true
 	[ "$status" -eq 0 ]
 }
+
+@test "exec -u: ids that are not numbers get runc's messages" {
+	start_container
+	runc exec -u abc test_exec id
+	[ "$status" -eq 255 ]
+	[[ "$output" == *'exec failed: parsing abc as int for uid failed: strconv.Atoi: parsing \"abc\": invalid syntax'* ]]
+	# The gid is read first, as runc does.
+	runc exec -u abc:x test_exec id
+	[ "$status" -eq 255 ]
+	[[ "$output" == *'exec failed: parsing x as int for gid failed: strconv.Atoi'* ]]
+	runc exec -u -1 test_exec id
+	[ "$status" -eq 255 ]
+	[[ "$output" == *"uids and gids must be in range 0-2147483647"* ]]
+}
