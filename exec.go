@@ -183,7 +183,10 @@ func execProcess(cmd *cli.Command, spec *specs.Spec) (*specs.Process, error) {
 		// Added to the container's own additionalGids, as runc does.
 		p.User.AdditionalGids = append([]uint32(nil), p.User.AdditionalGids...)
 		for _, g := range gids {
-			if g < 0 || g > math.MaxInt32 {
+			if g < 0 {
+				return nil, fmt.Errorf("additional-gids must be a positive number %d", g)
+			}
+			if g > math.MaxInt32 {
 				// Not cut to 32 bits: 4294967296 must not become gid 0.
 				return nil, fmt.Errorf("uids and gids must be in range 0-%d", math.MaxInt32)
 			}

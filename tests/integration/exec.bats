@@ -368,7 +368,7 @@ make_sub_cgroups() {
 	[ "$status" -eq 0 ]
 }
 
-@test "exec -u: ids that are not numbers get runc's messages" {
+@test "exec -u and -g: ids that are not numbers or negative get runc's messages" {
 	start_container
 	runc exec -u abc test_exec id
 	[ "$status" -eq 255 ]
@@ -380,4 +380,7 @@ make_sub_cgroups() {
 	runc exec -u -1 test_exec id
 	[ "$status" -eq 255 ]
 	[[ "$output" == *"uids and gids must be in range 0-2147483647"* ]]
+	runc exec -g -1 test_exec id
+	[ "$status" -eq 255 ]
+	[[ "$output" == *"exec failed: additional-gids must be a positive number -1"* ]]
 }
