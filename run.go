@@ -17,12 +17,14 @@ status; with --detach it returns once the process runs.`,
 	Flags: append(createFlags(),
 		&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "detach from the container's process"},
 		&cli.BoolFlag{Name: "keep", Usage: "do not delete the container after it exits"},
+		&cli.BoolFlag{Name: "no-subreaper", Usage: "disable the use of the subreaper used to reap reparented processes"},
 	),
 	Action: func(ctx context.Context, cmd *cli.Command) error {
 		opts, co, err := createOptions(cmd)
 		if err != nil {
 			return err
 		}
+		co.NoSubreaper = cmd.Bool("no-subreaper")
 		status, err := libcontainer.Run(opts, co, cmd.Bool("detach"), cmd.Bool("keep"))
 		if err != nil {
 			return err

@@ -31,11 +31,14 @@ the bundle. Edit it to suit, then use "runc run" to start the container.`,
 		if cmd.Bool("rootless") {
 			toRootless(spec, os.Geteuid(), os.Getegid())
 		}
-		dir := cmd.String("bundle")
-		if dir == "" {
-			dir = "."
+		// As runc: the spec is written from within the bundle, so errors
+		// read "chdir DIR: ..." and "File config.json exists".
+		if dir := cmd.String("bundle"); dir != "" {
+			if err := os.Chdir(dir); err != nil {
+				return err
+			}
 		}
-		path := filepath.Join(dir, "config.json")
+		path := "config.json"
 		if _, err := os.Stat(path); err == nil {
 			return fmt.Errorf("File %s exists. Remove it first", path)
 		} else if !os.IsNotExist(err) {

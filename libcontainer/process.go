@@ -32,6 +32,9 @@ type CreateOpts struct {
 	NoPivot       bool
 	NoNewKeyring  bool
 	PreserveFDs   int
+	// NoSubreaper keeps the foreground `run` from becoming the subreaper
+	// of the container's orphans (run --no-subreaper).
+	NoSubreaper bool
 	// ListenFDs is the number of socket-activation descriptors (from 3 on,
 	// before the preserved ones) handed to the container with LISTEN_FDS.
 	ListenFDs int

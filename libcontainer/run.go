@@ -21,8 +21,10 @@ func Run(opts Options, co *CreateOpts, detach, keep bool) (int, error) {
 		// Catch signals before init exists, so none is lost before the
 		// forwarding starts (Create waits for it before it makes anything).
 		sigc, co.signalsCaught = catchSignals()
-		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-			return -1, err
+		if !co.NoSubreaper {
+			if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+				return -1, err
+			}
 		}
 		if co.Spec != nil && co.Spec.Process != nil && co.Spec.Process.Terminal && co.ConsoleSocket == "" {
 			fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)

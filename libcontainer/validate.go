@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -15,21 +16,25 @@ import (
 // LoadSpec reads and checks <bundle>/config.json.
 func LoadSpec(bundle string) (*specs.Spec, error) {
 	defer phase("config")()
+	// Worded as runc's, which changes into the bundle to read config.json:
+	// "chdir DIR: no such file or directory", "chdir DIR: not a
+	// directory", "JSON specification file config.json not found".
 	fi, err := os.Stat(bundle)
 	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("bundle %s does not exist", bundle)
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return nil, &os.PathError{Op: "chdir", Path: bundle, Err: pe.Err}
 		}
-		return nil, fmt.Errorf("bundle %s: %w", bundle, err)
+		return nil, err
 	}
 	if !fi.IsDir() {
-		return nil, fmt.Errorf("bundle %s is not a directory", bundle)
+		return nil, &os.PathError{Op: "chdir", Path: bundle, Err: syscall.ENOTDIR}
 	}
 	path := filepath.Join(bundle, "config.json")
 	data, err := readFile(path)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("JSON specification file %s not found", path)
+			return nil, errors.New("JSON specification file config.json not found")
 		}
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}

@@ -194,7 +194,7 @@ func TestCheckVersion(t *testing.T) {
 
 func TestLoadSpec(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := LoadSpec(filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "does not exist") {
+	if _, err := LoadSpec(filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "no such file or directory") {
 		t.Errorf("missing bundle: %v", err)
 	}
 	if _, err := LoadSpec(dir); err == nil || !strings.Contains(err.Error(), "not found") {

@@ -22,10 +22,19 @@ error_is() {
 @test "create and run failures read 'runc <command> failed: <cause>'" {
 	runc_split run -b "$TESTDIR/nope" test_msg
 	[ "$status" -eq 1 ]
-	error_is "runc run failed: bundle $TESTDIR/nope does not exist"
+	error_is "runc run failed: chdir $TESTDIR/nope: no such file or directory"
 	runc_split create -b "$TESTDIR/nope" test_msg
 	[ "$status" -eq 1 ]
-	error_is "runc create failed: bundle $TESTDIR/nope does not exist"
+	error_is "runc create failed: chdir $TESTDIR/nope: no such file or directory"
+	# As runc's, which reads config.json from within the bundle.
+	touch "$TESTDIR/afile"
+	runc_split create -b "$TESTDIR/afile" test_msg
+	[ "$status" -eq 1 ]
+	error_is "runc create failed: chdir $TESTDIR/afile: not a directory"
+	mkdir "$TESTDIR/empty"
+	runc_split create -b "$TESTDIR/empty" test_msg
+	[ "$status" -eq 1 ]
+	error_is "runc create failed: JSON specification file config.json not found"
 	# Other commands say the cause alone, as runc's do.
 	runc_split state test_msg
 	error_is "container does not exist"

@@ -170,3 +170,27 @@ load helpers
 	[ "$status" -ne 0 ]
 	[[ "$output" == *no-such-command* ]]
 }
+
+# Without a PID namespace an orphan of the container is reparented to the
+# nearest subreaper: the foreground `run` (init's parent), unless
+# --no-subreaper.  The script prints "same" when the orphan's parent is
+# init's parent.
+orphan_parent_script='sh -c "sleep 100 & echo \$! > /tmp/orphan"; o=$(cat /tmp/orphan); pp=$(sed -n "s/^PPid:[[:space:]]*//p" /proc/$o/status); kill $o; if [ "$pp" = "$PPID" ]; then echo same; else echo other; fi'
+
+@test "run: the foreground runtime is the subreaper of the container's orphans" {
+	remove_namespace pid
+	update_config '.root.readonly = false'
+	set_cmd "$orphan_parent_script"
+	runc run test_run
+	[ "$status" -eq 0 ]
+	[ "$output" = "same" ]
+}
+
+@test "run --no-subreaper: orphans are not reparented to the runtime" {
+	remove_namespace pid
+	update_config '.root.readonly = false'
+	set_cmd "$orphan_parent_script"
+	runc run --no-subreaper test_run
+	[ "$status" -eq 0 ]
+	[ "$output" = "other" ]
+}

@@ -161,3 +161,14 @@ setup() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *spec-ok* ]]
 }
+
+@test "spec -b: errors are worded from within the bundle, as runc's" {
+	mkdir -p "$TESTDIR/other4"
+	echo '{}' >"$TESTDIR/other4/config.json"
+	runc spec -b "$TESTDIR/other4"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'File config.json exists. Remove it first'* ]]
+	runc spec -b "$TESTDIR/missing4"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"chdir $TESTDIR/missing4: no such file or directory"* ]]
+}
