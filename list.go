@@ -19,7 +19,7 @@ var listCommand = &cli.Command{
 	Usage:     "lists containers started by runc with the given root",
 	ArgsUsage: " ",
 	Flags: []cli.Flag{
-		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "table", Usage: `select one of: table or json (default: "table")`},
+		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "table", Usage: "select one of: table or json"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "display only container IDs"},
 	},
 	Action: func(ctx context.Context, cmd *cli.Command) error {

@@ -160,3 +160,12 @@ make_three() {
 	runc_split list -f json
 	[ "$(jq -r '.[0].status' <<<"$output")" = stopped ]
 }
+
+@test "list --help gives --format's default once" {
+	runc_split list --help
+	[ "$status" -eq 0 ]
+	local line
+	line=$(grep -- '--format' <<<"$output")
+	[[ "$line" == *'select one of: table or json (default: "table")'* ]]
+	[ "$(grep -o 'default: "table"' <<<"$line" | wc -l)" -eq 1 ]
+}
