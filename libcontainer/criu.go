@@ -34,7 +34,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	criu "github.com/checkpoint-restore/go-criu/v7"
 	criurpc "github.com/checkpoint-restore/go-criu/v7/rpc"
@@ -263,33 +262,14 @@ func Restore(opts Options, co *CreateOpts, o *CriuOpts) (c *Container, err error
 	if err != nil {
 		return nil, err
 	}
-	rootfs := spec.Root.Path
-	if !filepath.IsAbs(rootfs) {
-		rootfs = filepath.Join(co.Bundle, rootfs)
-	}
-	if rootfs, err = filepath.EvalSymlinks(rootfs); err != nil {
-		return nil, fmt.Errorf("invalid rootfs: %w", err)
-	}
-	dir, err := newStateDir(opts.Root, co.ID)
+	rootfs, err := resolveRootfs(co.Bundle, spec)
 	if err != nil {
 		return nil, err
 	}
-	if err := cgCheckUnused(m); err != nil {
-		dir.remove()
-		dir.close()
+	if c, err = newContainer(opts, co, rootfs, m); err != nil {
 		return nil, err
 	}
-	st := &State{
-		ID:       co.ID,
-		Created:  time.Now().UTC(),
-		Bundle:   co.Bundle,
-		Rootfs:   rootfs,
-		Owner:    currentOwner(),
-		Systemd:  opts.Systemd,
-		Rootless: opts.Rootless,
-		Config:   spec,
-	}
-	c = &Container{opts: opts, dir: dir, state: st, cgm: m}
+	dir, st := c.dir, c.state
 	s := newCriuSession(o)
 	defer s.close()
 	defer func() {

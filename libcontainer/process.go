@@ -127,46 +127,21 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		return nil, err
 	}
 	logCgroupManager(m, opts.Systemd)
-	rootfs := spec.Root.Path
-	if !filepath.IsAbs(rootfs) {
-		rootfs = filepath.Join(co.Bundle, rootfs)
-	}
-	if fi, err := os.Stat(rootfs); err != nil {
-		return nil, fmt.Errorf("invalid rootfs: %w", err)
-	} else if !fi.IsDir() {
-		return nil, fmt.Errorf("invalid rootfs: %s is not a directory", rootfs)
-	}
-	if rootfs, err = filepath.EvalSymlinks(rootfs); err != nil {
-		return nil, fmt.Errorf("invalid rootfs: %w", err)
+	rootfs, err := resolveRootfs(co.Bundle, spec)
+	if err != nil {
+		return nil, err
 	}
 
 	if co.signalsCaught != nil {
 		co.signalsCaught()
 	}
-	dir, err := newStateDir(opts.Root, co.ID)
-	if err != nil {
-		return nil, err
-	}
-	// Before anything could kill or remove what is in that cgroup.
-	if err := cgCheckUnused(m); err != nil {
-		dir.remove()
-		dir.close()
-		return nil, err
-	}
 	if co.ListenFDs > 0 {
 		spec.Process.Env = append(spec.Process.Env, "LISTEN_FDS="+strconv.Itoa(co.ListenFDs), "LISTEN_PID=1")
 	}
-	st := &State{
-		ID:       co.ID,
-		Created:  time.Now().UTC(),
-		Bundle:   co.Bundle,
-		Rootfs:   rootfs,
-		Owner:    currentOwner(),
-		Systemd:  opts.Systemd,
-		Rootless: opts.Rootless,
-		Config:   spec,
+	if c, err = newContainer(opts, co, rootfs, m); err != nil {
+		return nil, err
 	}
-	c = &Container{opts: opts, dir: dir, state: st, cgm: m}
+	dir, st := c.dir, c.state
 	// What delete needs if we are killed before the state is saved.
 	saveRecovery := func() error {
 		r := *st
@@ -676,4 +651,50 @@ func currentOwner() string {
 		return u.Username
 	}
 	return "#" + strconv.Itoa(uid)
+}
+
+// resolveRootfs is the container's root directory: root.path, relative to
+// the bundle, with its symlinks resolved.
+func resolveRootfs(bundle string, spec *specs.Spec) (string, error) {
+	rootfs := spec.Root.Path
+	if !filepath.IsAbs(rootfs) {
+		rootfs = filepath.Join(bundle, rootfs)
+	}
+	if fi, err := os.Stat(rootfs); err != nil {
+		return "", fmt.Errorf("invalid rootfs: %w", err)
+	} else if !fi.IsDir() {
+		return "", fmt.Errorf("invalid rootfs: %s is not a directory", rootfs)
+	}
+	rootfs, err := filepath.EvalSymlinks(rootfs)
+	if err != nil {
+		return "", fmt.Errorf("invalid rootfs: %w", err)
+	}
+	return rootfs, nil
+}
+
+// newContainer makes the state directory of co.ID (for create and
+// restore) and the container's first state, after checking that its
+// cgroups hold no process (before anything could kill or remove what is
+// in them). On failure nothing is left.
+func newContainer(opts Options, co *CreateOpts, rootfs string, m cgroups.Manager) (*Container, error) {
+	dir, err := newStateDir(opts.Root, co.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := cgCheckUnused(m); err != nil {
+		dir.remove()
+		dir.close()
+		return nil, err
+	}
+	st := &State{
+		ID:       co.ID,
+		Created:  time.Now().UTC(),
+		Bundle:   co.Bundle,
+		Rootfs:   rootfs,
+		Owner:    currentOwner(),
+		Systemd:  opts.Systemd,
+		Rootless: opts.Rootless,
+		Config:   co.Spec,
+	}
+	return &Container{opts: opts, dir: dir, state: st, cgm: m}, nil
 }
