@@ -75,3 +75,14 @@ kernel_log_mark() {
 kernel_log_after() {
 	dmesg 2>/dev/null | sed -n "/$KLOG_MARK/,\$p"
 }
+
+# What a shell, init (after its filter is loaded) and sysprobe need.
+NEEDED_SYSCALLS='"read", "write", "openat", "open", "close", "fstat", "newfstatat", "lseek", "mmap", "mprotect",
+	"munmap", "brk", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "ioctl", "access", "faccessat", "execve",
+	"exit", "exit_group", "wait4", "clone", "fork", "vfork", "fcntl", "dup2", "dup3", "getpid", "getppid",
+	"getuid", "geteuid", "getgid", "getegid", "uname", "arch_prctl", "set_tid_address", "set_robust_list",
+	"rseq", "prlimit64", "getrandom", "futex", "readlink", "readlinkat", "stat", "lstat", "statx", "getcwd",
+	"chdir", "fchdir", "umask", "setresuid", "setresgid", "setgroups", "capget", "capset", "prctl",
+	"sigaltstack", "gettid", "tgkill", "nanosleep", "clock_nanosleep", "sched_yield", "madvise",
+	"getdents64", "poll", "ppoll", "pipe", "pipe2", "sendmsg", "epoll_pwait", "epoll_wait", "epoll_ctl",
+	"epoll_create1", "personality", "setsid", "statfs", "fstatfs"'
