@@ -416,7 +416,8 @@ func newInitCmd(dir string, preserveFDs int) (*initCmd, error) {
 		return nil, err
 	}
 	l.cmd = &stageCmd{
-		Path:   "/proc/self/fd/" + strconv.Itoa(int(l.exe.Fd())),
+		Path:   "/proc/self/exe",
+		Exe:    l.exe,
 		Args:   []string{"runc", "init"},
 		Dir:    dir,
 		Stdin:  os.Stdin,

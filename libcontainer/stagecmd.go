@@ -20,7 +20,11 @@ import (
 // needs no pidfd: its C stage is waited for by pid, once, by the thread
 // that started it.
 type stageCmd struct {
-	Path                  string
+	Path string
+	// Exe, when set, is the file executed (Path is then only its name in
+	// messages): it is run as /proc/self/fd/N with N a number that the
+	// child's descriptor shuffle cannot reach (see exePath).
+	Exe                   *os.File
 	Args, Env             []string
 	Dir                   string
 	Stdin, Stdout, Stderr *os.File
@@ -39,13 +43,38 @@ func (c *stageCmd) Start() error {
 	for i, f := range all {
 		files[i] = f.Fd()
 	}
-	pid, _, err := syscall.StartProcess(c.Path, c.Args, &syscall.ProcAttr{Dir: c.Dir, Env: c.Env, Files: files})
+	path := c.Path
+	if c.Exe != nil {
+		fd, err := exeFd(c.Exe, len(files))
+		if err != nil {
+			return &os.PathError{Op: "fork/exec", Path: c.Path, Err: err}
+		}
+		defer unix.Close(fd)
+		path = "/proc/self/fd/" + strconv.Itoa(fd)
+	}
+	pid, _, err := syscall.StartProcess(path, c.Args, &syscall.ProcAttr{Dir: c.Dir, Env: c.Env, Files: files})
 	runtime.KeepAlive(all)
+	runtime.KeepAlive(c.Exe)
 	if err != nil {
 		return &os.PathError{Op: "fork/exec", Path: c.Path, Err: err}
 	}
 	c.Process = &stageProcess{Pid: pid}
 	return nil
+}
+
+// exeFd returns a close-on-exec copy of exe numbered where the child of
+// syscall.StartProcess leaves it alone until execve resolves
+// /proc/self/fd/N. The child puts the n passed files on 0..n-1, and first
+// moves each that a lower slot would overwrite, and its error pipe, to
+// n, n+1, ... (at most n+1 numbers). A handle below 2n+2 may therefore be
+// replaced by one of those files before the exec: the runtime's own
+// number for the binary, say 3, is init's socket in the child, and
+// execve of a socket fails with EACCES ("fork/exec /proc/self/fd/3:
+// permission denied", seen when another goroutine had just freed fd 3).
+func exeFd(exe *os.File, n int) (int, error) {
+	fd, err := unix.FcntlInt(exe.Fd(), unix.F_DUPFD_CLOEXEC, 2*n+2)
+	runtime.KeepAlive(exe)
+	return fd, err
 }
 
 // Kill sends SIGKILL, unless the process has been waited for (its pid
