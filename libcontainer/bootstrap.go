@@ -60,6 +60,31 @@ func (b *bootstrap) bytes() []byte {
 	return binary.NativeEndian.AppendUint32(nil, uint32(len(b.buf)))
 }
 
+// validateNamespaceNeeds refuses what needs a namespace the config does
+// not have: a hostname or domainname (UTS), masked or read-only paths
+// (mount), id maps (user).
+func validateNamespaceNeeds(spec *specs.Spec) error {
+	if spec.Hostname != "" && !hasNamespace(spec, specs.UTSNamespace) {
+		return errors.New("unable to set hostname without a private UTS namespace")
+	}
+	if spec.Domainname != "" && !hasNamespace(spec, specs.UTSNamespace) {
+		return errors.New("unable to set domainname without a private UTS namespace")
+	}
+	if (len(spec.Linux.MaskedPaths) > 0 || len(spec.Linux.ReadonlyPaths) > 0) && !hasNamespace(spec, specs.MountNamespace) {
+		return errors.New("unable to restrict sys entries without a private MNT namespace")
+	}
+	if (len(spec.Linux.UIDMappings) > 0 || len(spec.Linux.GIDMappings) > 0) && !hasNamespace(spec, specs.UserNamespace) {
+		return errors.New("uidMappings and gidMappings require a user namespace")
+	}
+	return nil
+}
+
+// validateNamespaces checks the namespaces as the C stage would get them.
+func validateNamespaces(spec *specs.Spec) error {
+	_, err := namespaceBootstrap(spec)
+	return err
+}
+
 // namespaceBootstrap encodes what the C stage must create and join.
 func namespaceBootstrap(spec *specs.Spec) (*bootstrap, error) {
 	b := &bootstrap{}
@@ -174,4 +199,35 @@ func runStage(conn io.ReadWriter, b *bootstrap, spec *specs.Spec) (int, error) {
 			return 0, fmt.Errorf("unexpected message %d from init's C stage", typ)
 		}
 	}
+}
+
+// planNamespaces encodes what the C stage of create makes and joins, and
+// who writes the id maps of a new user namespace (a create stage).
+func (cr *creation) planNamespaces() error {
+	boot, err := namespaceBootstrap(cr.spec)
+	if err != nil {
+		return err
+	}
+	if err := boot.planUserns(cr.spec); err != nil {
+		return err
+	}
+	cr.boot = boot
+	return nil
+}
+
+// runCStage runs the C stage of create: it makes the namespaces and
+// reports init's pid (a create stage).
+func (cr *creation) runCStage() (err error) {
+	cmd := cr.l.cmd
+	stageTimer := phase("nsexec")
+	cr.initPid, err = runStage(cr.l.sock, cr.boot, cr.spec)
+	stageTimer()
+	cr.stageDone = true
+	if err != nil {
+		cmd.Process.Kill() // it may be waiting for an answer (its id maps)
+	}
+	if werr := cmd.Wait(); err == nil && werr != nil {
+		err = fmt.Errorf("init's C stage: %w", werr)
+	}
+	return err
 }

@@ -206,6 +206,33 @@ func (c *Container) Start() error {
 	return nil
 }
 
+// makeExecFifo makes the fifo that init blocks on until start, writable
+// by the container's root, and opens it (O_PATH) for init (a create stage).
+func (cr *creation) makeExecFifo() error {
+	fifoPath := filepath.Join(cr.c.dir.path, fifoName)
+	if err := unix.Mkfifo(fifoPath, 0o622); err != nil {
+		return fmt.Errorf("create exec fifo: %w", err)
+	}
+	// init writes it as the container's root, which may be another host uid.
+	if err := os.Chmod(fifoPath, 0o622); err != nil {
+		return err
+	}
+	if uid, gid := hostRootIDs(cr.spec); uid != 0 || gid != 0 {
+		// Without privilege the chown may be refused (root mapped to a
+		// subordinate id): the fifo is writable by all anyway.
+		if err := os.Chown(fifoPath, uid, gid); err != nil && os.Geteuid() == 0 {
+			return fmt.Errorf("chown exec fifo: %w", err)
+		}
+	}
+	fifo, err := os.OpenFile(fifoPath, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open exec fifo: %w", err)
+	}
+	cr.fifo = fifo
+	cr.atExit(func() { fifo.Close() })
+	return nil
+}
+
 // openExecFifo opens the fifo that init is blocked on and reads its byte,
 // which releases init; it fails at once if init dies instead.
 func openExecFifo(path string, pid int) error {

@@ -34,20 +34,17 @@ type ExecOpts struct {
 // Exec runs another process in the container: it joins every namespace of
 // the container's init and its cgroups. In the foreground it forwards
 // signals (and the terminal) and returns the process's exit status.
+//
+// The stages, in order: check the container's status, the process and the
+// options; catch signals; then `runc init` with its console and pidfd
+// socket, its start and the C stage that joins the namespaces; then, with
+// the process killed on failure: its pidfd and affinity, the container's
+// cgroups, its config and the sync with it, the terminal, the pid file and
+// the pidfd; last, in the foreground, the wait.
 func (c *Container) Exec(eo *ExecOpts) (status int, err error) {
 	defer phase("exec")()
-	switch st := c.Status(); st {
-	case Running, Created:
-	case Paused:
-		if !eo.IgnorePaused {
-			return -1, errors.New("cannot exec in a paused container (use --ignore-paused to override)")
-		}
-		// The new process stays frozen in the container's cgroup until
-		// the container is resumed: holding the lock until then would
-		// keep `resume` from ever taking it.
-		c.Close()
-	default:
-		return -1, fmt.Errorf("cannot exec in a stopped container")
+	if err := c.checkExecStatus(eo.IgnorePaused); err != nil {
+		return -1, err
 	}
 	proc := eo.Process
 	if proc == nil || len(proc.Args) == 0 {
@@ -57,36 +54,18 @@ func (c *Container) Exec(eo *ExecOpts) (status int, err error) {
 	if proc.Cwd == "" {
 		proc.Cwd = "/"
 	}
-	if proc.Terminal && eo.Detach && eo.ConsoleSocket == "" {
-		return -1, errors.New("cannot allocate tty if runc will detach without setting console socket")
-	}
-	if !proc.Terminal && eo.ConsoleSocket != "" {
-		return -1, errors.New("cannot use console socket if runc will not detach or allocate tty")
-	}
-	if err := validateProcess(proc); err != nil {
+	if err := checkExec(c.state.Config, eo); err != nil {
 		return -1, err
-	}
-	if err := validateProcessSched(proc); err != nil {
-		return -1, invalidConfig(err)
-	}
-	if err := checkSubCgroups(eo.SubCgroups); err != nil {
-		return -1, err
-	}
-	if err := checkSchedCpuset(c.state.Config, proc); err != nil {
-		return -1, err
-	}
-	if err := validateProcessLSM(proc); err != nil {
-		return -1, invalidConfig(err)
 	}
 
 	if !c.state.Rootless {
 		go cgWarmUp() // the process joins the container's cgroups
 	}
+	x := &execution{c: c, eo: eo, errp: &err, signalsCaught: func() {}}
 	var sigc chan os.Signal
-	signalsCaught := func() {}
 	if !eo.Detach {
 		// Caught before init starts (see catchSignals).
-		sigc, signalsCaught = catchSignals()
+		sigc, x.signalsCaught = catchSignals()
 		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 			return -1, err
 		}
@@ -95,126 +74,251 @@ func (c *Container) Exec(eo *ExecOpts) (status int, err error) {
 	// The process's parent death signal follows the thread that starts it.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	l, err := newInitCmd("/", eo.PreserveFDs)
-	if err != nil {
-		return -1, err
-	}
-	defer l.close()
-	spec := *c.state.Config
-	spec.Process = proc
-	cfg := &initConfig{ID: c.state.ID, Exec: true, Spec: &spec, PreserveFDs: eo.PreserveFDs}
-	var consoleParent *os.File
-	if proc.Terminal {
-		var conn *os.File
-		if eo.ConsoleSocket != "" {
-			if conn, err = dialConsoleSocket(eo.ConsoleSocket); err != nil {
-				return -1, err
-			}
-		} else {
-			fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-			if err != nil {
-				return -1, err
-			}
-			consoleParent = os.NewFile(uintptr(fds[0]), "console-parent")
-			defer consoleParent.Close()
-			conn = os.NewFile(uintptr(fds[1]), "console-child")
-		}
-		defer conn.Close()
-		cfg.ConsoleFd = l.nextFd(conn)
-	}
-
-	pidfdSock, err := dialPidfdSocket(eo.PidfdSocket)
-	if err != nil {
-		return -1, err
-	}
-	defer pidfdSock.close()
-	boot := c.joinBootstrap()
-	signalsCaught()
-	if err := l.start(); err != nil {
-		return -1, fmt.Errorf("start init: %w", err)
-	}
-	// From here on, as runc: "unable to start container process: ...",
-	// after what init had to say.
-	starting := true
-	defer func() {
-		if err != nil && starting {
-			l.logs.wait()
-			err = startError(err)
-		}
-	}()
-	stageTimer := phase("nsexec")
-	pid, err := runStage(l.sock, boot, &spec)
-	stageTimer()
-	if err != nil {
-		l.cmd.Process.Kill() // it may be waiting for an answer
-	}
-	if werr := l.cmd.Wait(); err == nil && werr != nil {
-		err = fmt.Errorf("init's C stage: %w", werr)
-	}
-	if err != nil {
-		return -1, err
-	}
-	fail := func(err error) (int, error) {
-		unix.Kill(pid, unix.SIGKILL)
-		unix.Wait4(pid, nil, 0, nil)
-		return -1, err
-	}
-	if err := pidfdSock.open(pid); err != nil {
-		return fail(err)
-	}
-	if err := setInitialAffinity(pid, proc); err != nil {
-		return fail(err)
-	}
-	// Into the container's cgroups before the process can run anything.
-	m, err := c.cgroupManager()
-	if err != nil {
-		return fail(err)
-	}
-	if eo.SubCgroups != nil {
-		if err := joinSubCgroups(m.GetPaths(), eo.SubCgroups, pid); err != nil {
-			return fail(err)
-		}
-	} else if err := applyCgroup(m, pid, &spec); err != nil {
-		return fail(fmt.Errorf("join the container's cgroup: %w", err))
-	}
-	if err := resetAffinity(pid); err != nil {
-		return fail(err)
-	}
-	if err := sendJSON(l.sock, cfg); err != nil {
-		return fail(err)
-	}
-	if err := parentSync(l.sock, nil, seccompAgent(c.state, specs.ContainerState(c.Status()), pid), nil); err != nil {
-		return fail(err)
-	}
-	l.logs.wait()
-	starting = false
-	logrus.Debugf("exec: process %d started", pid)
-	var tty *ttyProxy
-	if consoleParent != nil {
-		if tty, err = newTTYProxy(consoleParent); err != nil {
-			return fail(err)
-		}
-		defer tty.close()
-	}
-	if eo.PidFile != "" {
-		if err := WritePidFile(eo.PidFile, pid); err != nil {
-			return fail(fmt.Errorf("write pid file: %w", err))
+	defer x.finish()
+	for _, stage := range []func() error{
+		x.prepareInit,  // runc init and its config
+		x.passConsole,  // the console socket, or a pair of our own
+		x.connectPidfd, // pidfd.go: the --pidfd-socket
+		x.startInit,    // signals caught, then runc init
+		x.runCStage,    // bootstrap.go's records: the namespaces joined
+	} {
+		if err := stage(); err != nil {
+			return -1, err
 		}
 	}
-	if err := pidfdSock.send(pidfdKindExec); err != nil {
-		return fail(err)
+	for _, stage := range []func() error{
+		x.adoptProcess, // its pidfd and initial affinity
+		x.joinCgroups,  // before it can run anything
+		x.syncInit,     // its config, then the sync until it is set up
+		x.attachTTY,    // our terminal relayed to its pty
+		x.handOver,     // pid file, pidfd to the supervisor
+	} {
+		if err := stage(); err != nil {
+			return x.fail(err)
+		}
 	}
-	pidfdSock.close()
 	if eo.Detach {
 		return 0, nil
 	}
 	c.Close() // do not make other commands wait while the process runs
-	status = forwardAndWait(pid, sigc, tty)
-	logrus.Debugf("exec: process %d exited with status %d", pid, status)
-	if tty != nil {
-		tty.wait()
+	status = forwardAndWait(x.pid, sigc, x.tty)
+	logrus.Debugf("exec: process %d exited with status %d", x.pid, status)
+	if x.tty != nil {
+		x.tty.wait()
 	}
 	return status, nil
+}
+
+// checkExecStatus refuses to exec in a container that is not running or
+// created, or paused without ignorePaused.
+func (c *Container) checkExecStatus(ignorePaused bool) error {
+	switch st := c.Status(); st {
+	case Running, Created:
+	case Paused:
+		if !ignorePaused {
+			return errors.New("cannot exec in a paused container (use --ignore-paused to override)")
+		}
+		// The new process stays frozen in the container's cgroup until
+		// the container is resumed: holding the lock until then would
+		// keep `resume` from ever taking it.
+		c.Close()
+	default:
+		return fmt.Errorf("cannot exec in a stopped container")
+	}
+	return nil
+}
+
+// execution is a process being exec'd: what the stages of Exec share.
+type execution struct {
+	c    *Container
+	eo   *ExecOpts
+	errp *error // Exec's error, for what runs when it returns
+	// closers release what the stages opened when Exec returns, last
+	// first (as defers would).
+	closers []func()
+
+	signalsCaught func()
+	l             *initCmd
+	spec          specs.Spec // the container's config with the process
+	cfg           *initConfig
+	consoleParent *os.File // our end of the console pair, if we made one
+	pidfdSock     *pidfdSender
+	boot          *bootstrap
+	// starting: a failure is one "to start the container process".
+	starting bool
+	pid      int
+	tty      *ttyProxy
+}
+
+// atExit runs f when Exec returns.
+func (x *execution) atExit(f func()) { x.closers = append(x.closers, f) }
+
+func (x *execution) finish() {
+	for i := len(x.closers) - 1; i >= 0; i-- {
+		x.closers[i]()
+	}
+}
+
+// fail kills the process, which has not run anything of its own yet.
+func (x *execution) fail(err error) (int, error) {
+	unix.Kill(x.pid, unix.SIGKILL)
+	unix.Wait4(x.pid, nil, 0, nil)
+	return -1, err
+}
+
+// prepareInit makes `runc init` (with the preserved fds) and its config:
+// the container's with the process.
+func (x *execution) prepareInit() error {
+	l, err := newInitCmd("/", x.eo.PreserveFDs)
+	if err != nil {
+		return err
+	}
+	x.l = l
+	x.atExit(l.close)
+	x.spec = *x.c.state.Config
+	x.spec.Process = x.eo.Process
+	x.cfg = &initConfig{ID: x.c.state.ID, Exec: true, Spec: &x.spec, PreserveFDs: x.eo.PreserveFDs}
+	return nil
+}
+
+// passConsole gives init the socket it sends the pty master to: the
+// --console-socket, or one end of a pair whose other end we relay.
+func (x *execution) passConsole() error {
+	if !x.eo.Process.Terminal {
+		return nil
+	}
+	var conn *os.File
+	if x.eo.ConsoleSocket != "" {
+		var err error
+		if conn, err = dialConsoleSocket(x.eo.ConsoleSocket); err != nil {
+			return err
+		}
+	} else {
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		consoleParent := os.NewFile(uintptr(fds[0]), "console-parent")
+		x.consoleParent = consoleParent
+		x.atExit(func() { consoleParent.Close() })
+		conn = os.NewFile(uintptr(fds[1]), "console-child")
+	}
+	x.atExit(func() { conn.Close() })
+	x.cfg.ConsoleFd = x.l.nextFd(conn)
+	return nil
+}
+
+// connectPidfd connects to the --pidfd-socket before init starts.
+func (x *execution) connectPidfd() error {
+	pidfdSock, err := dialPidfdSocket(x.eo.PidfdSocket)
+	if err != nil {
+		return err
+	}
+	x.pidfdSock = pidfdSock
+	x.atExit(pidfdSock.close)
+	return nil
+}
+
+// startInit starts `runc init` once signals are caught: from here on a
+// failure is one to start the container process.
+func (x *execution) startInit() error {
+	x.boot = x.c.joinBootstrap()
+	x.signalsCaught()
+	if err := x.l.start(); err != nil {
+		return fmt.Errorf("start init: %w", err)
+	}
+	// From here on, as runc: "unable to start container process: ...",
+	// after what init had to say.
+	x.starting = true
+	x.atExit(func() {
+		if *x.errp != nil && x.starting {
+			x.l.logs.wait()
+			*x.errp = startError(*x.errp)
+		}
+	})
+	return nil
+}
+
+// runCStage runs the C stage, which joins the init's namespaces and
+// reports the process's pid.
+func (x *execution) runCStage() (err error) {
+	stageTimer := phase("nsexec")
+	x.pid, err = runStage(x.l.sock, x.boot, &x.spec)
+	stageTimer()
+	if err != nil {
+		x.l.cmd.Process.Kill() // it may be waiting for an answer
+	}
+	if werr := x.l.cmd.Wait(); err == nil && werr != nil {
+		err = fmt.Errorf("init's C stage: %w", werr)
+	}
+	return err
+}
+
+// adoptProcess takes the process's pidfd and gives it its initial affinity.
+func (x *execution) adoptProcess() error {
+	if err := x.pidfdSock.open(x.pid); err != nil {
+		return err
+	}
+	return setInitialAffinity(x.pid, x.eo.Process)
+}
+
+// joinCgroups puts the process in the container's cgroups (or the
+// --cgroup sub-cgroups) before it can run anything.
+func (x *execution) joinCgroups() error {
+	// Into the container's cgroups before the process can run anything.
+	m, err := x.c.cgroupManager()
+	if err != nil {
+		return err
+	}
+	if x.eo.SubCgroups != nil {
+		if err := joinSubCgroups(m.GetPaths(), x.eo.SubCgroups, x.pid); err != nil {
+			return err
+		}
+	} else if err := applyCgroup(m, x.pid, &x.spec); err != nil {
+		return fmt.Errorf("join the container's cgroup: %w", err)
+	}
+	return resetAffinity(x.pid)
+}
+
+// syncInit sends init its config and answers it until it is set up.
+func (x *execution) syncInit() error {
+	c, pid := x.c, x.pid
+	if err := sendJSON(x.l.sock, x.cfg); err != nil {
+		return err
+	}
+	if err := parentSync(x.l.sock, nil, seccompAgent(c.state, specs.ContainerState(c.Status()), pid), nil); err != nil {
+		return err
+	}
+	x.l.logs.wait()
+	x.starting = false
+	logrus.Debugf("exec: process %d started", pid)
+	return nil
+}
+
+// attachTTY relays our terminal to the process's pty, when we made the
+// console pair.
+func (x *execution) attachTTY() (err error) {
+	if x.consoleParent != nil {
+		if x.tty, err = newTTYProxy(x.consoleParent); err != nil {
+			return err
+		}
+		x.atExit(x.tty.close)
+	}
+	return nil
+}
+
+// handOver writes the pid file and gives the supervisor its pidfd.
+func (x *execution) handOver() error {
+	if x.eo.PidFile != "" {
+		if err := WritePidFile(x.eo.PidFile, x.pid); err != nil {
+			return fmt.Errorf("write pid file: %w", err)
+		}
+	}
+	if err := x.pidfdSock.send(pidfdKindExec); err != nil {
+		return err
+	}
+	x.pidfdSock.close()
+	return nil
 }
 
 // writeCgroupProc is replaced in unit tests (the library checks that it

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -170,4 +171,15 @@ func fieldValue(data, key string) int {
 		}
 	}
 	return 0
+}
+
+// saveRecovery saves what delete needs if the runtime is killed during
+// create, before the state is saved.
+func (cr *creation) saveRecovery() error {
+	r := *cr.c.state
+	r.CgroupPaths = maps.Clone(cr.m.GetPaths())
+	if err := cr.c.dir.saveRecovery(&r); err != nil {
+		return fmt.Errorf("save recovery record: %w", err)
+	}
+	return nil
 }

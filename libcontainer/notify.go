@@ -179,3 +179,14 @@ func relayMessage(in []byte, mainPid int) ([]byte, bool) {
 	}
 	return out.Bytes(), ready
 }
+
+// mountNotifySocket gives the container a notify socket of its own when
+// the runtime has one (a create stage).
+func (cr *creation) mountNotifySocket() error {
+	if cr.co.NotifySocket != "" {
+		if err := setupNotifyMount(cr.spec, cr.c.dir.path); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -77,3 +77,15 @@ func (s *pidfdSender) close() {
 	}
 	s.conn.Close()
 }
+
+// connectPidfd connects to the --pidfd-socket of create before init
+// starts, so that a bad path fails early (a create stage).
+func (cr *creation) connectPidfd() error {
+	pidfdSock, err := dialPidfdSocket(cr.co.PidfdSocket)
+	if err != nil {
+		return err
+	}
+	cr.pidfdSock = pidfdSock
+	cr.atExit(pidfdSock.close)
+	return nil
+}

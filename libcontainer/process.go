@@ -89,6 +89,15 @@ const (
 
 // Create does every step of container creation and leaves its init blocked
 // on the exec fifo. On failure nothing is left behind.
+//
+// The stages, in order: check the config and the options; plan the
+// cgroups and find the rootfs (nothing is made before these pass); make
+// the state directory and the first state; then, undone on failure: the
+// notify socket, the exec fifo, `runc init` with its socket, console and
+// namespaces, the recovery record and the start of init, the C stage,
+// init's pid recorded, the config sent, the cgroups joined, the sync with
+// init (resources and hooks on "ready", the state saved on "created"),
+// and last the pidfd and pid file.
 func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	defer phase("create")()
 	logrus.Debugf("create %s: bundle %s, root %s", co.ID, co.Bundle, opts.Root)
@@ -96,28 +105,98 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	// that thread alive (a locked thread only ends with its goroutine).
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	spec := co.Spec
-	if err := validateSpec(spec); err != nil {
-		return nil, invalidConfig(err)
+	if err := checkCreate(opts, co); err != nil {
+		return nil, err
 	}
-	warnSpec(spec)
-	if os.Geteuid() != 0 {
-		if err := validateRootlessEUID(spec); err != nil {
+	cr, err := planCreate(opts, co)
+	if err != nil {
+		return nil, err
+	}
+	if err := cr.makeContainer(); err != nil {
+		return nil, err
+	}
+	defer cr.finish(&err)
+	for _, stage := range []func() error{
+		cr.mountNotifySocket, // notify.go
+		cr.makeExecFifo,      // container.go, beside Start's openExecFifo
+		cr.prepareInit,       // runc init, its socket and config
+		cr.passConsole,       // the console socket, for a terminal
+		cr.planNamespaces,    // bootstrap.go: what the C stage makes and joins
+		cr.connectPidfd,      // pidfd.go: the --pidfd-socket
+		cr.startInit,         // recovery record, then runc init
+		cr.joinCgroupsEarly,  // before the C stage, when it must be
+		cr.runCStage,         // bootstrap.go: namespaces made, init's pid
+		cr.adoptInit,         // net devices, pidfd, affinity, start time
+		cr.sendConfig,        // cgroup mounts, hook state -> init
+		cr.joinCgroups,       // while init sets up its mounts
+		cr.syncInit,          // ready: resources + hooks; created: save state
+		cr.handOver,          // pidfd to the supervisor, pid file
+	} {
+		if err := stage(); err != nil {
 			return nil, err
 		}
 	}
-	if err := checkJoinUserns(spec); err != nil {
-		return nil, err
+	return cr.c, nil
+}
+
+// creation is a container being born: what the stages of Create share.
+type creation struct {
+	opts   Options
+	co     *CreateOpts
+	spec   *specs.Spec
+	m      cgroups.Manager
+	rootfs string
+	c      *Container
+	// closers release what the stages opened when Create returns, last
+	// first (as defers would).
+	closers []func()
+
+	fifo      *os.File // the exec fifo (O_PATH), passed to init
+	l         *initCmd
+	cfg       *initConfig
+	boot      *bootstrap
+	pidfdSock *pidfdSender
+	sources   *mountSourcer
+	cgcfg     *cgroups.Cgroup
+	initPid   int
+	// early: init joins its cgroups before the C stage (see joinCgroupsEarly).
+	early bool
+	// starting: a failure is one "to start the container process".
+	starting bool
+	// stageDone: the C stage has been waited for.
+	stageDone bool
+}
+
+// atExit runs f when Create returns.
+func (cr *creation) atExit(f func()) { cr.closers = append(cr.closers, f) }
+
+// finish runs when Create returns: it releases what the stages opened and,
+// on failure, kills init and removes what was made.
+func (cr *creation) finish(err *error) {
+	for i := len(cr.closers) - 1; i >= 0; i-- {
+		cr.closers[i]()
 	}
-	if err := checkNetDevices(spec, opts.Rootless); err != nil {
-		return nil, err
+	if *err == nil {
+		return
 	}
-	if spec.Process.Terminal && co.ConsoleSocket == "" && co.consoleConn == nil {
-		return nil, errors.New("cannot allocate tty if runc will detach without setting console socket")
+	if cr.initPid > 0 {
+		killAndWait(cr.initPid)
+		unix.Wait4(cr.initPid, nil, unix.WNOHANG, nil)
 	}
-	if !spec.Process.Terminal && co.ConsoleSocket != "" {
-		return nil, errors.New("cannot use console socket if runc will not detach or allocate tty")
+	if cr.l != nil {
+		cr.l.logs.wait() // init's last words come before ours
 	}
+	if cr.starting {
+		*err = startError(*err)
+	}
+	cr.c.cleanup()
+	cr.c.dir.close()
+}
+
+// planCreate computes the container's cgroup paths (or checks for
+// systemd) and resolves its rootfs: it fails before anything is made.
+func planCreate(opts Options, co *CreateOpts) (*creation, error) {
+	spec := co.Spec
 	if !opts.Rootless {
 		go cgWarmUp()
 	}
@@ -131,249 +210,228 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if err != nil {
 		return nil, err
 	}
+	return &creation{opts: opts, co: co, spec: spec, m: m, rootfs: rootfs}, nil
+}
 
+// makeContainer makes the state directory and the first state, once a
+// foreground run catches every signal.
+func (cr *creation) makeContainer() error {
+	co, spec := cr.co, cr.spec
 	if co.signalsCaught != nil {
 		co.signalsCaught()
 	}
 	if co.ListenFDs > 0 {
 		spec.Process.Env = append(spec.Process.Env, "LISTEN_FDS="+strconv.Itoa(co.ListenFDs), "LISTEN_PID=1")
 	}
-	if c, err = newContainer(opts, co, rootfs, m); err != nil {
-		return nil, err
-	}
-	dir, st := c.dir, c.state
-	// What delete needs if we are killed before the state is saved.
-	saveRecovery := func() error {
-		r := *st
-		r.CgroupPaths = maps.Clone(m.GetPaths())
-		if err := dir.saveRecovery(&r); err != nil {
-			return fmt.Errorf("save recovery record: %w", err)
-		}
-		return nil
-	}
-	var initPid int
-	var l *initCmd
-	starting := false
-	defer func() {
-		if err != nil {
-			if initPid > 0 {
-				killAndWait(initPid)
-				unix.Wait4(initPid, nil, unix.WNOHANG, nil)
-			}
-			if l != nil {
-				l.logs.wait() // init's last words come before ours
-			}
-			if starting {
-				err = startError(err)
-			}
-			c.cleanup()
-			dir.close()
-			c = nil
-		}
-	}()
-
-	if co.NotifySocket != "" {
-		if err := setupNotifyMount(spec, dir.path); err != nil {
-			return c, err
-		}
-	}
-	fifoPath := filepath.Join(dir.path, fifoName)
-	if err := unix.Mkfifo(fifoPath, 0o622); err != nil {
-		return c, fmt.Errorf("create exec fifo: %w", err)
-	}
-	// init writes it as the container's root, which may be another host uid.
-	if err := os.Chmod(fifoPath, 0o622); err != nil {
-		return c, err
-	}
-	if uid, gid := hostRootIDs(spec); uid != 0 || gid != 0 {
-		// Without privilege the chown may be refused (root mapped to a
-		// subordinate id): the fifo is writable by all anyway.
-		if err := os.Chown(fifoPath, uid, gid); err != nil && os.Geteuid() == 0 {
-			return c, fmt.Errorf("chown exec fifo: %w", err)
-		}
-	}
-	fifo, err := os.OpenFile(fifoPath, unix.O_PATH|unix.O_CLOEXEC, 0)
+	c, err := newContainer(cr.opts, co, cr.rootfs, cr.m)
 	if err != nil {
-		return c, fmt.Errorf("open exec fifo: %w", err)
+		return err
 	}
-	defer fifo.Close()
+	cr.c = c
+	return nil
+}
 
+// prepareInit makes the `runc init` command (preserved and socket
+// activation fds, its socket, the exec fifo) and the config it is sent.
+func (cr *creation) prepareInit() error {
+	co := cr.co
 	passFDs := co.ListenFDs + co.PreserveFDs
-	l, err = newInitCmd(rootfs, passFDs)
+	l, err := newInitCmd(cr.rootfs, passFDs)
 	if err != nil {
-		return c, err
+		return err
 	}
-	defer l.close()
-	cmd, parentSock, nextFd := l.cmd, l.sock, l.nextFd
-	cfg := &initConfig{
+	cr.l = l
+	cr.atExit(l.close)
+	cr.cfg = &initConfig{
 		ID:           co.ID,
-		Spec:         spec,
-		Rootfs:       rootfs,
+		Spec:         cr.spec,
+		Rootfs:       cr.rootfs,
 		Bundle:       co.Bundle,
 		NoPivot:      co.NoPivot,
 		NoNewKeyring: co.NoNewKeyring,
 		PreserveFDs:  passFDs,
-		FifoFd:       nextFd(fifo),
+		FifoFd:       l.nextFd(cr.fifo),
 	}
-	if spec.Process.Terminal {
-		conn := co.consoleConn
-		if conn == nil {
-			if conn, err = dialConsoleSocket(co.ConsoleSocket); err != nil {
-				return c, err
-			}
-			defer conn.Close()
+	return nil
+}
+
+// passConsole gives init the socket it sends the pty master to.
+func (cr *creation) passConsole() error {
+	if !cr.spec.Process.Terminal {
+		return nil
+	}
+	conn := cr.co.consoleConn
+	if conn == nil {
+		var err error
+		if conn, err = dialConsoleSocket(cr.co.ConsoleSocket); err != nil {
+			return err
 		}
-		cfg.ConsoleFd = nextFd(conn)
+		cr.atExit(func() { conn.Close() })
 	}
-	boot, err := namespaceBootstrap(spec)
-	if err != nil {
-		return c, err
+	cr.cfg.ConsoleFd = cr.l.nextFd(conn)
+	return nil
+}
+
+// startInit saves what delete needs if we are killed from now on, then
+// starts `runc init`: from here a failure is one to start the container.
+func (cr *creation) startInit() error {
+	if err := cr.saveRecovery(); err != nil {
+		return err
 	}
-	if err := boot.planUserns(spec); err != nil {
-		return c, err
+	if err := cr.l.start(); err != nil {
+		return fmt.Errorf("start init: %w", err)
 	}
-	pidfdSock, err := dialPidfdSocket(co.PidfdSocket)
-	if err != nil {
-		return c, err
-	}
-	defer pidfdSock.close()
-	if err := saveRecovery(); err != nil {
-		return c, err
-	}
-	if err := l.start(); err != nil {
-		return c, fmt.Errorf("start init: %w", err)
-	}
-	starting = true
-	stageDone := false
-	defer func() {
-		if !stageDone {
+	cr.starting = true
+	cmd := cr.l.cmd
+	cr.atExit(func() {
+		if !cr.stageDone {
 			cmd.Process.Kill()
 			cmd.Wait()
 		}
-	}()
+	})
+	return nil
+}
+
+// joinCgroupsEarly puts the C stage in the container's cgroups before it
+// unshares, when that must be.
+func (cr *creation) joinCgroupsEarly() error {
 	// A new cgroup namespace is rooted at the cgroup its creator is in, so
 	// then the C stage must be in the container's cgroup before it unshares.
 	// Otherwise init joins it while its Go runtime starts, off the critical
 	// path (it cannot run anything before it is told to go on).
 	// Rootless, it is done early too: the cgroup mounts are planned from
 	// the cgroups that could be joined.
-	early := hasNewNamespace(spec, specs.CgroupNamespace) || opts.Rootless
-	if early {
-		if err := applyCgroup(m, cmd.Process.Pid, spec); err != nil {
-			return c, fmt.Errorf("apply cgroup: %w", err)
+	cr.early = hasNewNamespace(cr.spec, specs.CgroupNamespace) || cr.opts.Rootless
+	if cr.early {
+		if err := applyCgroup(cr.m, cr.l.cmd.Process.Pid, cr.spec); err != nil {
+			return fmt.Errorf("apply cgroup: %w", err)
 		}
 	}
-	stageTimer := phase("nsexec")
-	initPid, err = runStage(parentSock, boot, spec)
-	stageTimer()
-	stageDone = true
-	if err != nil {
-		cmd.Process.Kill() // it may be waiting for an answer (its id maps)
-	}
-	if werr := cmd.Wait(); err == nil && werr != nil {
-		err = fmt.Errorf("init's C stage: %w", werr)
-	}
-	if err != nil {
-		return c, err
-	}
+	return nil
+}
+
+// adoptInit records init's pid and start time, and does what must be
+// done before init hears from us: nothing of the container's runs yet.
+func (cr *creation) adoptInit() (err error) {
+	spec, st, initPid := cr.spec, cr.c.state, cr.initPid
 	st.InitPid = initPid
-	// Before init hears from us: nothing of the container's runs yet.
 	if err := moveNetDevices(spec, initPid); err != nil {
-		return c, err
+		return err
 	}
-	if err := pidfdSock.open(initPid); err != nil {
-		return c, err
+	if err := cr.pidfdSock.open(initPid); err != nil {
+		return err
 	}
 	if err := setInitialAffinity(initPid, spec.Process); err != nil {
-		return c, err
+		return err
 	}
 	if st.InitStart, _, err = procStat(initPid); err != nil {
-		return c, fmt.Errorf("read init start time: %w", err)
+		return fmt.Errorf("read init start time: %w", err)
 	}
-	if err := saveRecovery(); err != nil {
-		return c, err
-	}
-	if !early {
+	return cr.saveRecovery()
+}
+
+// sendConfig completes init's config (its cgroup mounts, what it finds
+// from the runtime, the hooks' state) and sends it.
+func (cr *creation) sendConfig() (err error) {
+	spec, m, cfg := cr.spec, cr.m, cr.cfg
+	if !cr.early {
 		// The cgroup directories must exist before init bind-mounts them.
 		for _, p := range m.GetPaths() {
 			os.MkdirAll(p, 0o755)
 		}
 	}
 	planm := m
-	if opts.Rootless {
+	if cr.opts.Rootless {
 		planm = joinedCgroups{m}
 	}
 	if cfg.CgroupMounts, err = cgroupMountsFor(planm, spec); err != nil {
-		return c, err
+		return err
 	}
 	cfg.HostDevices = hasNamespace(spec, specs.UserNamespace)
 	// Joining the container's mount namespace takes privilege.
 	cfg.RuntimeSources = os.Geteuid() == 0
-	sources := newMountSourcer(spec, co.Bundle, initPid)
-	defer sources.close()
+	cr.sources = newMountSourcer(spec, cr.co.Bundle, cr.initPid)
+	cr.atExit(cr.sources.close)
 	if len(hooksOf(spec, hookCreateContainer)) > 0 || len(hooksOf(spec, hookStartContainer)) > 0 {
-		cfg.HookState = hookState(st, Creating, initPid)
+		cfg.HookState = hookState(cr.c.state, Creating, cr.initPid)
 	}
-	if err := sendJSON(parentSock, cfg); err != nil {
-		return c, err
-	}
-	if !early {
+	return sendJSON(cr.l.sock, cfg)
+}
+
+// joinCgroups puts init in the container's cgroups (unless it is there
+// already) and records them in the state.
+func (cr *creation) joinCgroups() (err error) {
+	m, st, initPid := cr.m, cr.c.state, cr.initPid
+	if !cr.early {
 		// Joining a v1 cgroup waits for an RCU grace period (milliseconds):
 		// let init set up its mounts meanwhile. It cannot run anything of
 		// the container's before it is told to go on, after this.
-		if err := applyCgroup(m, initPid, spec); err != nil {
-			return c, fmt.Errorf("apply cgroup: %w", err)
+		if err := applyCgroup(m, initPid, cr.spec); err != nil {
+			return fmt.Errorf("apply cgroup: %w", err)
 		}
 	}
 	// In its cgroups: the initial affinity has done its work.
 	if err := resetAffinity(initPid); err != nil {
-		return c, err
+		return err
 	}
 	st.CgroupPaths = maps.Clone(m.GetPaths())
-	if opts.Rootless {
+	if cr.opts.Rootless {
 		pruneMissingCgroups(st.CgroupPaths)
 	}
-	cgcfg, err := m.GetCgroups()
-	if err != nil {
-		return c, err
-	}
-	onReady := func() error {
-		setDone := phase("cgroup-resources")
-		if err := m.Set(cgcfg.Resources); err != nil {
-			return fmt.Errorf("set cgroup resources: %w", err)
-		}
-		setDone()
-		// The runtime's own hooks, after the mounts and before pivot_root.
-		if err := runRuntimeHooks(st, hookPrestart, Creating, initPid, false); err != nil {
-			return err
-		}
-		return runRuntimeHooks(st, hookCreateRuntime, Creating, initPid, false)
-	}
-	// Saved while init waits: from then on it may outlive us.
-	onCreated := func() error {
-		if err := dir.save(st); err != nil {
-			return fmt.Errorf("save state: %w", err)
-		}
-		return nil
-	}
-	if err := parentSyncCreate(parentSock, onReady, onCreated, seccompAgent(st, specs.StateCreating, initPid), sources.source); err != nil {
+	cr.cgcfg, err = m.GetCgroups()
+	return err
+}
+
+// syncInit answers init until it is done and blocked on the exec fifo.
+func (cr *creation) syncInit() error {
+	st, initPid := cr.c.state, cr.initPid
+	if err := parentSyncCreate(cr.l.sock, cr.onReady, cr.onCreated, seccompAgent(st, specs.StateCreating, initPid), cr.sources.source); err != nil {
 		if err == errInitExited {
-			err = initExitReason(initPid, m)
+			err = initExitReason(initPid, cr.m)
 		}
-		return c, err
+		return err
 	}
-	l.logs.wait()
-	starting = false
-	logrus.Debugf("container %s created, init pid %d", co.ID, initPid)
-	if err := pidfdSock.send(pidfdKindInit); err != nil {
-		return c, err
+	cr.l.logs.wait()
+	cr.starting = false
+	logrus.Debugf("container %s created, init pid %d", cr.co.ID, initPid)
+	return nil
+}
+
+// onReady: init's mounts are done. The cgroup resources are set and the
+// runtime's own hooks run, before pivot_root.
+func (cr *creation) onReady() error {
+	setDone := phase("cgroup-resources")
+	if err := cr.m.Set(cr.cgcfg.Resources); err != nil {
+		return fmt.Errorf("set cgroup resources: %w", err)
 	}
-	if co.PidFile != "" {
-		if err := WritePidFile(co.PidFile, initPid); err != nil {
-			return c, fmt.Errorf("write pid file: %w", err)
+	setDone()
+	// The runtime's own hooks, after the mounts and before pivot_root.
+	if err := runRuntimeHooks(cr.c.state, hookPrestart, Creating, cr.initPid, false); err != nil {
+		return err
+	}
+	return runRuntimeHooks(cr.c.state, hookCreateRuntime, Creating, cr.initPid, false)
+}
+
+// onCreated: init is set up and waits. The state is saved then: from
+// now on it may outlive us.
+func (cr *creation) onCreated() error {
+	if err := cr.c.dir.save(cr.c.state); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	return nil
+}
+
+// handOver gives the supervisor its pidfd of init and writes the pid file.
+func (cr *creation) handOver() error {
+	if err := cr.pidfdSock.send(pidfdKindInit); err != nil {
+		return err
+	}
+	if cr.co.PidFile != "" {
+		if err := WritePidFile(cr.co.PidFile, cr.initPid); err != nil {
+			return fmt.Errorf("write pid file: %w", err)
 		}
 	}
-	return c, nil
+	return nil
 }
 
 func sendJSON(sock *os.File, cfg *initConfig) error {
@@ -652,6 +710,14 @@ func currentOwner() string {
 		return u.Username
 	}
 	return "#" + strconv.Itoa(uid)
+}
+
+// validateRoot checks that the config names a root.
+func validateRoot(spec *specs.Spec) error {
+	if spec.Root == nil || spec.Root.Path == "" {
+		return errors.New("root must be specified")
+	}
+	return nil
 }
 
 // resolveRootfs is the container's root directory: root.path, relative to

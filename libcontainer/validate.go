@@ -61,41 +61,69 @@ func ParseSpec(data []byte) (*specs.Spec, error) {
 	return &spec, nil
 }
 
-// validateSpec rejects what runc rejects before anything is made.
+// validateSpec rejects what runc rejects before anything is made. It is
+// the one entry point of config validation: LoadSpec (config.json), Create
+// (create, run) and Restore go through it; exec checks its process with
+// the process checks of the list (checkExec).
 func validateSpec(spec *specs.Spec) error {
-	if err := checkVersion(spec.Version); err != nil {
+	for _, check := range specChecks {
+		if err := check(spec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// specChecks are the checks of a config, each beside its concern, in the
+// order they run: the first error is reported, so for a config with
+// several errors the order decides which one (messages.bats and
+// validate_test.go pin some). A check may rely on the ones before it
+// (root, process and linux are there).
+var specChecks = []func(*specs.Spec) error{
+	validateVersion,        // ociVersion 1.x
+	validateRoot,           // process.go: root.path
+	validateProcessSection, // validate_process.go: args, user ids, env, capabilities, cwd
+	validateLinuxSection,   // linux
+	validateNamespaceNeeds, // bootstrap.go: hostname, domainname, masked paths, id maps
+	validateMounts,         // destinations, id-mapped mounts (idmap.go)
+	validateHookSection,    // hooks.go
+	validateRlimits,        // types (init.go's table), soft <= hard
+	validateNamespaces,     // bootstrap.go: types, duplicates, paths
+	validateNetDevices,     // netdev.go
+	validatePersonality,    // personality domain
+	validateSysctl,         // sysctl.go
+	validateSched,          // sched.go: scheduler, CPU affinity within the cpuset
+	checkIntelRdt,          // sched.go
+	validateMemPolicy,      // mempolicy.go
+	validateLSM,            // lsm.go
+	validateSeccompSection, // seccomp.go
+}
+
+// The checks of specChecks that take a part of the config.
+
+func validateVersion(spec *specs.Spec) error     { return checkVersion(spec.Version) }
+func validateHookSection(spec *specs.Spec) error { return validateHooks(spec.Hooks) }
+func validateMemPolicy(spec *specs.Spec) error {
+	return validateMemoryPolicy(spec.Linux.MemoryPolicy)
+}
+func validateSeccompSection(spec *specs.Spec) error { return validateSeccomp(spec.Linux.Seccomp) }
+
+func validateSched(spec *specs.Spec) error {
+	if err := validateProcessSched(spec.Process); err != nil {
 		return err
 	}
-	if spec.Root == nil || spec.Root.Path == "" {
-		return errors.New("root must be specified")
-	}
-	if spec.Process == nil {
-		return errors.New("process must be specified")
-	}
-	if len(spec.Process.Args) == 0 {
-		return errors.New("process.args must not be empty")
-	}
-	if err := validateProcess(spec.Process); err != nil {
-		return err
-	}
-	if spec.Process.Cwd == "" || !filepath.IsAbs(spec.Process.Cwd) {
-		return fmt.Errorf("process.cwd %q must be an absolute path", spec.Process.Cwd)
-	}
+	return checkSchedCpuset(spec, spec.Process)
+}
+
+func validateLinuxSection(spec *specs.Spec) error {
 	if spec.Linux == nil {
 		return errors.New("linux section must be specified")
 	}
-	if spec.Hostname != "" && !hasNamespace(spec, specs.UTSNamespace) {
-		return errors.New("unable to set hostname without a private UTS namespace")
-	}
-	if spec.Domainname != "" && !hasNamespace(spec, specs.UTSNamespace) {
-		return errors.New("unable to set domainname without a private UTS namespace")
-	}
-	if (len(spec.Linux.MaskedPaths) > 0 || len(spec.Linux.ReadonlyPaths) > 0) && !hasNamespace(spec, specs.MountNamespace) {
-		return errors.New("unable to restrict sys entries without a private MNT namespace")
-	}
-	if (len(spec.Linux.UIDMappings) > 0 || len(spec.Linux.GIDMappings) > 0) && !hasNamespace(spec, specs.UserNamespace) {
-		return errors.New("uidMappings and gidMappings require a user namespace")
-	}
+	return nil
+}
+
+// validateMounts checks every mount entry's paths, and its id map.
+func validateMounts(spec *specs.Spec) error {
 	for _, m := range spec.Mounts {
 		if m.Destination == "" {
 			return errors.New("mount destination must not be empty")
@@ -107,9 +135,10 @@ func validateSpec(spec *specs.Spec) error {
 			return err
 		}
 	}
-	if err := validateHooks(spec.Hooks); err != nil {
-		return err
-	}
+	return nil
+}
+
+func validateRlimits(spec *specs.Spec) error {
 	for _, rl := range spec.Process.Rlimits {
 		if _, ok := rlimitNames[rl.Type]; !ok {
 			return fmt.Errorf("unknown rlimit type %q", rl.Type)
@@ -118,34 +147,76 @@ func validateSpec(spec *specs.Spec) error {
 			return fmt.Errorf("rlimit %s: soft limit %d is above hard limit %d", rl.Type, rl.Soft, rl.Hard)
 		}
 	}
-	if _, err := namespaceBootstrap(spec); err != nil {
-		return err
-	}
-	if err := validateNetDevices(spec); err != nil {
-		return err
-	}
+	return nil
+}
+
+func validatePersonality(spec *specs.Spec) error {
 	if p := spec.Linux.Personality; p != nil && p.Domain != specs.PerLinux && p.Domain != specs.PerLinux32 {
 		return fmt.Errorf("unknown personality domain %q", p.Domain)
 	}
-	if err := validateSysctl(spec); err != nil {
+	return nil
+}
+
+// checkCreate is what create and run check before anything is made: the
+// config (validateSpec), then what it asks of this host, then the
+// command's options.
+func checkCreate(opts Options, co *CreateOpts) error {
+	spec := co.Spec
+	if err := validateSpec(spec); err != nil {
+		return invalidConfig(err)
+	}
+	warnSpec(spec)
+	if os.Geteuid() != 0 {
+		if err := validateRootlessEUID(spec); err != nil {
+			return err
+		}
+	}
+	if err := checkJoinUserns(spec); err != nil {
 		return err
 	}
-	if err := validateProcessSched(spec.Process); err != nil {
+	if err := checkNetDevices(spec, opts.Rootless); err != nil {
 		return err
 	}
-	if err := checkSchedCpuset(spec, spec.Process); err != nil {
+	// Detached unless a foreground run made the console pair itself.
+	return checkConsole(spec.Process.Terminal, co.consoleConn == nil, co.ConsoleSocket)
+}
+
+// checkExec is what exec checks before anything is made: the options,
+// and the process (process.json or the command line's) with the process
+// checks of specChecks that can differ from the container's.
+func checkExec(spec *specs.Spec, eo *ExecOpts) error {
+	proc := eo.Process
+	if err := checkConsole(proc.Terminal, eo.Detach, eo.ConsoleSocket); err != nil {
 		return err
 	}
-	if err := checkIntelRdt(spec); err != nil {
+	if err := validateProcess(proc); err != nil {
 		return err
 	}
-	if err := validateMemoryPolicy(spec.Linux.MemoryPolicy); err != nil {
+	if err := validateProcessSched(proc); err != nil {
+		return invalidConfig(err)
+	}
+	if err := checkSubCgroups(eo.SubCgroups); err != nil {
 		return err
 	}
-	if err := validateLSM(spec); err != nil {
+	if err := checkSchedCpuset(spec, proc); err != nil {
 		return err
 	}
-	return validateSeccomp(spec.Linux.Seccomp)
+	if err := validateProcessLSM(proc); err != nil {
+		return invalidConfig(err)
+	}
+	return nil
+}
+
+// checkConsole checks --console-socket against process.terminal: a
+// detached terminal needs the socket, and the socket needs a terminal.
+func checkConsole(terminal, detach bool, socket string) error {
+	if terminal && detach && socket == "" {
+		return errors.New("cannot allocate tty if runc will detach without setting console socket")
+	}
+	if !terminal && socket != "" {
+		return errors.New("cannot use console socket if runc will not detach or allocate tty")
+	}
+	return nil
 }
 
 // checkVersion accepts the 1.x versions of the runtime spec, as runc does.

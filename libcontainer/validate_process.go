@@ -1,6 +1,7 @@
 package libcontainer
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,24 @@ import (
 const maxID = 1<<31 - 1
 
 var errIDRange = fmt.Errorf("uids and gids must be in range 0-%d", maxID)
+
+// validateProcessSection checks the config's process: present, with
+// args, valid ids, environment and capabilities, an absolute cwd.
+func validateProcessSection(spec *specs.Spec) error {
+	if spec.Process == nil {
+		return errors.New("process must be specified")
+	}
+	if len(spec.Process.Args) == 0 {
+		return errors.New("process.args must not be empty")
+	}
+	if err := validateProcess(spec.Process); err != nil {
+		return err
+	}
+	if spec.Process.Cwd == "" || !filepath.IsAbs(spec.Process.Cwd) {
+		return fmt.Errorf("process.cwd %q must be an absolute path", spec.Process.Cwd)
+	}
+	return nil
+}
 
 // validateProcess checks what the container's process (or an exec'd
 // one) is given before anything is made: ids, environment, capabilities.
