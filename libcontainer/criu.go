@@ -132,6 +132,10 @@ func checkCriu(bin string) error {
 // Checkpoint dumps the container's processes into o.ImagePath. Without
 // LeaveRunning (or with PreDump) CRIU kills them once the images are
 // written; the command then removes the container, as runc does.
+//
+// The stages, in order: check the status, CRIU and the directories; the
+// dump's options, what the container has from outside (cgroup freezer,
+// mounts, namespaces, CRIU configuration file), init's stdio; the dump.
 func (c *Container) Checkpoint(o *CriuOpts) error {
 	switch st := c.Status(); st {
 	case Running, Paused:
@@ -142,6 +146,35 @@ func (c *Container) Checkpoint(o *CriuOpts) error {
 	if err := checkCriu(o.Binary); err != nil {
 		return err
 	}
+	if err := prepareImageDirs(o); err != nil {
+		return err
+	}
+	s := newCriuSession(o)
+	defer s.close()
+	if err := s.openDirs(); err != nil {
+		return err
+	}
+	opts, err := c.dumpOptions(s)
+	if err != nil {
+		return err
+	}
+	if err := c.declareExternals(opts); err != nil {
+		return err
+	}
+	if err := c.declareStdio(o, opts); err != nil {
+		return err
+	}
+	typ := criurpc.CriuReqType_DUMP
+	if o.PreDump {
+		typ = criurpc.CriuReqType_PRE_DUMP
+	}
+	logrus.Debugf("criu %s of %s (pid %d) into %s", typ, c.state.ID, c.state.InitPid, o.ImagePath)
+	return s.run(typ, opts, nil, nil)
+}
+
+// prepareImageDirs makes the image directory and checks the parent
+// (pre-dump) one.
+func prepareImageDirs(o *CriuOpts) error {
 	if o.ImagePath == "" {
 		return errors.New("image path is not set")
 	}
@@ -160,15 +193,16 @@ func (c *Container) Checkpoint(o *CriuOpts) error {
 			return fmt.Errorf("invalid --parent-path: %s is not a directory", o.ParentPath)
 		}
 	}
-	s := newCriuSession(o)
-	defer s.close()
-	if err := s.openDirs(); err != nil {
-		return err
-	}
-	spec := c.state.Config
-	pid := c.state.InitPid
+	return nil
+}
+
+// dumpOptions are the dump request's options from the flags: what to
+// dump, whether to leave it running, memory tracking, lazy pages, the
+// page server.
+func (c *Container) dumpOptions(s *criuSession) (*criurpc.CriuOpts, error) {
+	o := s.o
 	opts := s.baseOpts()
-	opts.Pid = proto.Int32(int32(pid))
+	opts.Pid = proto.Int32(int32(c.state.InitPid))
 	opts.Root = proto.String(c.state.Rootfs)
 	opts.LeaveRunning = proto.Bool(o.LeaveRunning || o.PreDump)
 	if o.ParentPath != "" {
@@ -188,10 +222,18 @@ func (c *Container) Checkpoint(o *CriuOpts) error {
 	if o.PageServer != "" {
 		ps, err := parsePageServer(o.PageServer)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		opts.Ps = ps
 	}
+	return opts, nil
+}
+
+// declareExternals tells CRIU what it cannot see itself: the freezer
+// cgroup, the mounts from the host, the namespaces joined by path, and
+// the CRIU configuration file.
+func (c *Container) declareExternals(opts *criurpc.CriuOpts) error {
+	spec := c.state.Config
 	m, err := c.cgroupManager()
 	if err != nil {
 		return err
@@ -214,11 +256,15 @@ func (c *Container) Checkpoint(o *CriuOpts) error {
 		return err
 	}
 	opts.External = append(opts.External, ext...)
-	if err := criuConfigFile(spec, opts); err != nil {
-		return err
-	}
+	return criuConfigFile(spec, opts)
+}
+
+// declareStdio declares init's stdio files that CRIU must take as
+// external, and records them in the images (unless pre-dump) so that
+// restore can hand over its own.
+func (c *Container) declareStdio(o *CriuOpts, opts *criurpc.CriuOpts) error {
 	// The stdio of init, so that restore can hand over its own.
-	stdio, extFiles, err := stdioDescriptors(pid)
+	stdio, extFiles, err := stdioDescriptors(c.state.InitPid)
 	if err != nil {
 		return err
 	}
@@ -228,67 +274,117 @@ func (c *Container) Checkpoint(o *CriuOpts) error {
 			return err
 		}
 	}
-	typ := criurpc.CriuReqType_DUMP
-	if o.PreDump {
-		typ = criurpc.CriuReqType_PRE_DUMP
-	}
-	logrus.Debugf("criu %s of %s (pid %d) into %s", typ, c.state.ID, pid, o.ImagePath)
-	return s.run(typ, opts, nil, nil)
+	return nil
 }
 
 // Restore creates the container co.ID from co.Spec with the processes of
 // the images in o.ImagePath, and returns it (locked) with its init pid in
 // the state. On failure nothing is left behind.
+//
+// The stages, in order: check the config, the options and CRIU; plan the
+// cgroups and find the rootfs; make the state directory and the first
+// state; then, undone on failure: CRIU's directories, its options (mounts,
+// namespaces and stdio from outside), the console socket, the restore
+// itself (CRIU in the container's cgroups, the hooks, the state saved
+// after post-restore) and the pid file.
 func Restore(opts Options, co *CreateOpts, o *CriuOpts) (c *Container, err error) {
+	if err := checkRestore(co, o); err != nil {
+		return nil, err
+	}
+	m, err := newCgroupManager(co.ID, co.Spec, opts.Systemd, opts.Rootless)
+	if err != nil {
+		return nil, err
+	}
+	rootfs, err := resolveRootfs(co.Bundle, co.Spec)
+	if err != nil {
+		return nil, err
+	}
+	r := &restoration{opts: opts, co: co, spec: co.Spec, m: m, rootfs: rootfs}
+	if r.c, err = newContainer(opts, co, rootfs, m); err != nil {
+		return nil, err
+	}
+	r.s = newCriuSession(o)
+	defer r.s.close()
+	defer r.finish(&err)
+	for _, stage := range []func() error{
+		r.s.openDirs,     // images and work directories
+		r.criuOptions,    // what CRIU restores, and what comes from outside
+		r.connectConsole, // where a restored terminal goes
+		r.restore,        // CRIU's restore request and its notifications
+		r.writePidFile,
+	} {
+		if err := stage(); err != nil {
+			return nil, err
+		}
+	}
+	return r.c, nil
+}
+
+// checkRestore is what restore checks before anything is made: the config
+// (validateSpec), the console options, CRIU and the image path.
+func checkRestore(co *CreateOpts, o *CriuOpts) error {
 	spec := co.Spec
 	if err := validateSpec(spec); err != nil {
-		return nil, err
+		return err
 	}
-	if spec.Process.Terminal && co.ConsoleSocket == "" && co.consoleConn == nil {
-		return nil, errors.New("cannot allocate tty if runc will detach without setting console socket")
-	}
-	if !spec.Process.Terminal && co.ConsoleSocket != "" {
-		return nil, errors.New("cannot use console socket if runc will not detach or allocate tty")
+	if err := checkConsole(spec.Process.Terminal, co.consoleConn == nil, co.ConsoleSocket); err != nil {
+		return err
 	}
 	if err := checkCriu(o.Binary); err != nil {
-		return nil, err
+		return err
 	}
 	if fi, err := os.Stat(o.ImagePath); err != nil {
-		return nil, fmt.Errorf("invalid image path: %w", err)
+		return fmt.Errorf("invalid image path: %w", err)
 	} else if !fi.IsDir() {
-		return nil, fmt.Errorf("invalid image path: %s is not a directory", o.ImagePath)
+		return fmt.Errorf("invalid image path: %s is not a directory", o.ImagePath)
 	}
-	m, err := newCgroupManager(co.ID, spec, opts.Systemd, opts.Rootless)
-	if err != nil {
-		return nil, err
-	}
-	rootfs, err := resolveRootfs(co.Bundle, spec)
-	if err != nil {
-		return nil, err
-	}
-	if c, err = newContainer(opts, co, rootfs, m); err != nil {
-		return nil, err
-	}
-	dir, st := c.dir, c.state
-	s := newCriuSession(o)
-	defer s.close()
-	defer func() {
-		if err != nil {
-			if st.InitPid > 0 {
-				killAndWait(st.InitPid)
-				unix.Wait4(st.InitPid, nil, unix.WNOHANG, nil)
-			}
-			c.cleanup()
-			dir.close()
-			c = nil
-		}
-	}()
-	if err := s.openDirs(); err != nil {
-		return c, err
-	}
+	return nil
+}
 
+// restoration is a container being restored: what the stages of Restore
+// share.
+type restoration struct {
+	opts   Options
+	co     *CreateOpts
+	spec   *specs.Spec
+	m      cgroups.Manager
+	rootfs string
+	c      *Container
+	s      *criuSession
+	ropts  *criurpc.CriuOpts
+	// closers release what the stages opened when Restore returns, last
+	// first (as defers would).
+	closers     []func()
+	consoleConn *os.File
+	cgcfg       *cgroups.Cgroup
+}
+
+// finish runs when Restore returns: it releases what the stages opened
+// and, on failure, kills the restored init and removes what was made.
+func (r *restoration) finish(err *error) {
+	for i := len(r.closers) - 1; i >= 0; i-- {
+		r.closers[i]()
+	}
+	if *err == nil {
+		return
+	}
+	st := r.c.state
+	if st.InitPid > 0 {
+		killAndWait(st.InitPid)
+		unix.Wait4(st.InitPid, nil, unix.WNOHANG, nil)
+	}
+	r.c.cleanup()
+	r.c.dir.close()
+}
+
+// criuOptions are the restore request's options: the rootfs, init as our
+// child, the flags, and what the container has from outside (mounts,
+// namespaces, stdio, the CRIU configuration file).
+func (r *restoration) criuOptions() error {
+	o, spec, s := r.s.o, r.spec, r.s
 	ropts := s.baseOpts()
-	ropts.Root = proto.String(rootfs)
+	r.ropts = ropts
+	ropts.Root = proto.String(r.rootfs)
 	ropts.RstSibling = proto.Bool(true) // init becomes our child, not criu's
 	if o.LazyPages {
 		ropts.LazyPages = proto.Bool(true)
@@ -299,101 +395,118 @@ func Restore(opts Options, co *CreateOpts, o *CriuOpts) (c *Container, err error
 	if o.LSMMountContext != "" {
 		ropts.LsmMountContext = proto.String(o.LSMMountContext)
 	}
-	for _, e := range restoreMounts(co.Bundle, spec, m) {
+	for _, e := range restoreMounts(r.co.Bundle, spec, r.m) {
 		ropts.ExtMnt = append(ropts.ExtMnt, &criurpc.ExtMountMap{Key: proto.String(e.key), Val: proto.String(e.val)})
 	}
 	if err := s.inheritNamespaces(spec, ropts); err != nil {
-		return c, err
+		return err
 	}
 	if err := s.inheritStdio(o.ImagePath, ropts); err != nil {
-		return c, err
+		return err
 	}
-	if err := criuConfigFile(spec, ropts); err != nil {
-		return c, err
-	}
+	return criuConfigFile(spec, ropts)
+}
 
-	var consoleConn *os.File
-	if spec.Process.Terminal {
-		consoleConn = co.consoleConn
-		if consoleConn == nil {
-			if consoleConn, err = dialConsoleSocket(co.ConsoleSocket); err != nil {
-				return c, err
-			}
-			defer consoleConn.Close()
-		}
-	}
-	var cgcfg *cgroups.Cgroup
-	if cgcfg, err = m.GetCgroups(); err != nil {
-		return c, err
-	}
-	// CRIU runs in the container's cgroups: in "ignore" mode the restored
-	// processes stay there, otherwise CRIU moves them below the roots
-	// given here, which are its own cgroups.
-	started := func(criuPid int) error {
-		if err := applyCgroup(m, criuPid, spec); err != nil {
-			return fmt.Errorf("apply cgroup: %w", err)
-		}
-		if err := m.Set(cgcfg.Resources); err != nil {
-			return fmt.Errorf("set cgroup resources: %w", err)
-		}
-		own, err := cgroups.ParseCgroupFile("/proc/" + strconv.Itoa(criuPid) + "/cgroup")
-		if err != nil {
-			return err
-		}
-		for ctrl, p := range own {
-			if ctrl == "" && !cgIsUnified() {
-				continue
-			}
-			ropts.CgRoot = append(ropts.CgRoot, &criurpc.CgroupRoot{Ctrl: proto.String(ctrl), Path: proto.String(p)})
-		}
-		return nil
-	}
-	notify := func(script string, pid int32, fd *os.File) error {
-		switch script {
-		case "setup-namespaces":
-			if err := runRuntimeHooks(st, hookPrestart, Creating, int(pid), false); err != nil {
+// connectConsole connects to the console socket (or takes the foreground
+// restore's pair), for CRIU's orphan-pts-master notification.
+func (r *restoration) connectConsole() (err error) {
+	if r.spec.Process.Terminal {
+		r.consoleConn = r.co.consoleConn
+		if r.consoleConn == nil {
+			if r.consoleConn, err = dialConsoleSocket(r.co.ConsoleSocket); err != nil {
 				return err
 			}
-			return runRuntimeHooks(st, hookCreateRuntime, Creating, int(pid), false)
-		case "post-restore":
-			st.InitPid = int(pid)
-			start, _, err := procStat(int(pid))
-			if err != nil {
-				return fmt.Errorf("restored init: %w", err)
-			}
-			st.InitStart = start
-			st.CgroupPaths = maps.Clone(m.GetPaths())
-			if opts.Rootless {
-				pruneMissingCgroups(st.CgroupPaths)
-			}
-			if err := dir.save(st); err != nil {
-				return fmt.Errorf("save state: %w", err)
-			}
-		case "orphan-pts-master":
-			if fd == nil {
-				return errors.New("criu sent no pty master")
-			}
-			if consoleConn == nil {
-				return errors.New("criu restored a terminal, but there is no console socket to send it to")
-			}
-			if err := unix.Sendmsg(int(consoleConn.Fd()), []byte(fd.Name()), unix.UnixRights(int(fd.Fd())), nil, 0); err != nil {
-				return fmt.Errorf("send pty master to console socket: %w", err)
-			}
-		}
-		return nil
-	}
-	if err := s.run(criurpc.CriuReqType_RESTORE, ropts, started, notify); err != nil {
-		return c, err
-	}
-	if st.InitPid == 0 {
-		return c, errors.New("criu restored no process")
-	}
-	if co.PidFile != "" {
-		if err := WritePidFile(co.PidFile, st.InitPid); err != nil {
-			return c, fmt.Errorf("write pid file: %w", err)
+			conn := r.consoleConn
+			r.closers = append(r.closers, func() { conn.Close() })
 		}
 	}
-	return c, nil
+	return nil
+}
+
+// restore sends CRIU the restore request and acts on its notifications.
+func (r *restoration) restore() (err error) {
+	if r.cgcfg, err = r.m.GetCgroups(); err != nil {
+		return err
+	}
+	if err := r.s.run(criurpc.CriuReqType_RESTORE, r.ropts, r.enterCgroups, r.notify); err != nil {
+		return err
+	}
+	if r.c.state.InitPid == 0 {
+		return errors.New("criu restored no process")
+	}
+	return nil
+}
+
+// enterCgroups runs once CRIU exists: CRIU runs in the container's
+// cgroups. In "ignore" mode the restored processes stay there, otherwise
+// CRIU moves them below the roots given here, which are its own cgroups.
+func (r *restoration) enterCgroups(criuPid int) error {
+	m := r.m
+	if err := applyCgroup(m, criuPid, r.spec); err != nil {
+		return fmt.Errorf("apply cgroup: %w", err)
+	}
+	if err := m.Set(r.cgcfg.Resources); err != nil {
+		return fmt.Errorf("set cgroup resources: %w", err)
+	}
+	own, err := cgroups.ParseCgroupFile("/proc/" + strconv.Itoa(criuPid) + "/cgroup")
+	if err != nil {
+		return err
+	}
+	for ctrl, p := range own {
+		if ctrl == "" && !cgIsUnified() {
+			continue
+		}
+		r.ropts.CgRoot = append(r.ropts.CgRoot, &criurpc.CgroupRoot{Ctrl: proto.String(ctrl), Path: proto.String(p)})
+	}
+	return nil
+}
+
+// notify acts on CRIU's notifications: the runtime's hooks when the
+// namespaces are set up, the state saved after post-restore, and the pty
+// master of a restored terminal sent to the console socket.
+func (r *restoration) notify(script string, pid int32, fd *os.File) error {
+	st, m := r.c.state, r.m
+	switch script {
+	case "setup-namespaces":
+		if err := runRuntimeHooks(st, hookPrestart, Creating, int(pid), false); err != nil {
+			return err
+		}
+		return runRuntimeHooks(st, hookCreateRuntime, Creating, int(pid), false)
+	case "post-restore":
+		st.InitPid = int(pid)
+		start, _, err := procStat(int(pid))
+		if err != nil {
+			return fmt.Errorf("restored init: %w", err)
+		}
+		st.InitStart = start
+		st.CgroupPaths = maps.Clone(m.GetPaths())
+		if r.opts.Rootless {
+			pruneMissingCgroups(st.CgroupPaths)
+		}
+		if err := r.c.dir.save(st); err != nil {
+			return fmt.Errorf("save state: %w", err)
+		}
+	case "orphan-pts-master":
+		if fd == nil {
+			return errors.New("criu sent no pty master")
+		}
+		if r.consoleConn == nil {
+			return errors.New("criu restored a terminal, but there is no console socket to send it to")
+		}
+		if err := unix.Sendmsg(int(r.consoleConn.Fd()), []byte(fd.Name()), unix.UnixRights(int(fd.Fd())), nil, 0); err != nil {
+			return fmt.Errorf("send pty master to console socket: %w", err)
+		}
+	}
+	return nil
+}
+
+func (r *restoration) writePidFile() error {
+	if r.co.PidFile != "" {
+		if err := WritePidFile(r.co.PidFile, r.c.state.InitPid); err != nil {
+			return fmt.Errorf("write pid file: %w", err)
+		}
+	}
+	return nil
 }
 
 // RestoreAndWait is `restore`: detached it returns once the container
@@ -423,15 +536,7 @@ func RestoreAndWait(opts Options, co *CreateOpts, o *CriuOpts, detach, noSubreap
 	if fg.tty != nil {
 		fg.tty.wait()
 	}
-	d, err := Load(opts, co.ID, true)
-	if err == ErrNotExist {
-		return status, nil
-	}
-	if err != nil {
-		return status, err
-	}
-	defer d.Close()
-	return status, d.Destroy(true)
+	return status, deleteAfterRun(opts, co.ID)
 }
 
 // foreground is what a restore that does not detach needs before the
@@ -580,14 +685,7 @@ func (s *criuSession) baseOpts() *criurpc.CriuOpts {
 // request is sent (restore puts criu in the container's cgroups there);
 // notify handles the notifications (with the descriptor some carry).
 func (s *criuSession) run(typ criurpc.CriuReqType, opts *criurpc.CriuOpts, started func(int) error, notify func(string, int32, *os.File) error) error {
-	switch typ {
-	case criurpc.CriuReqType_DUMP:
-		opts.LogFile = proto.String("dump.log")
-	case criurpc.CriuReqType_PRE_DUMP:
-		opts.LogFile = proto.String("pre-dump.log")
-	case criurpc.CriuReqType_RESTORE:
-		opts.LogFile = proto.String("restore.log")
-	}
+	setCriuLogFile(typ, opts)
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("criu socketpair: %w", err)
@@ -623,6 +721,35 @@ func (s *criuSession) run(typ criurpc.CriuReqType, opts *criurpc.CriuOpts, start
 			return err
 		}
 	}
+	if err := s.converse(cln, cmd, &finished, typ, opts, notify, logPath); err != nil {
+		return err
+	}
+	// CRIU exits once the socket is closed.
+	cln.Close()
+	finished = true
+	if err := cmd.Wait(); err != nil {
+		logrus.Debugf("criu swrk: %v", err)
+	}
+	return nil
+}
+
+// setCriuLogFile names CRIU's log file (in the work directory) after the
+// request.
+func setCriuLogFile(typ criurpc.CriuReqType, opts *criurpc.CriuOpts) {
+	switch typ {
+	case criurpc.CriuReqType_DUMP:
+		opts.LogFile = proto.String("dump.log")
+	case criurpc.CriuReqType_PRE_DUMP:
+		opts.LogFile = proto.String("pre-dump.log")
+	case criurpc.CriuReqType_RESTORE:
+		opts.LogFile = proto.String("restore.log")
+	}
+}
+
+// converse sends the request, then acknowledges each notification (after
+// notify), until CRIU's final answer. A CRIU that hung up has exited
+// (finished).
+func (s *criuSession) converse(cln *os.File, cmd *exec.Cmd, finished *bool, typ criurpc.CriuReqType, opts *criurpc.CriuOpts, notify func(string, int32, *os.File) error, logPath string) error {
 	req := &criurpc.CriuReq{Type: typ.Enum(), Opts: opts}
 	buf := make([]byte, 64*1024)
 	oob := make([]byte, unix.CmsgSpace(4*8))
@@ -640,25 +767,10 @@ func (s *criuSession) run(typ criurpc.CriuReqType, opts *criurpc.CriuOpts, start
 		}
 		if n == 0 {
 			cmd.Wait()
-			finished = true
+			*finished = true
 			return fmt.Errorf("criu failed: %s (log file: %s)", criuLogTail(logPath, cmd), logPath)
 		}
-		var fd *os.File
-		if oobn > 0 {
-			if msgs, err := unix.ParseSocketControlMessage(oob[:oobn]); err == nil {
-				for _, m := range msgs {
-					if rights, err := unix.ParseUnixRights(&m); err == nil {
-						for _, r := range rights {
-							if fd == nil {
-								fd = os.NewFile(uintptr(r), "/dev/ptmx")
-							} else {
-								unix.Close(r)
-							}
-						}
-					}
-				}
-			}
-		}
+		fd := receivedFile(oob[:oobn])
 		resp := &criurpc.CriuResp{}
 		if err := proto.Unmarshal(buf[:n], resp); err != nil {
 			if fd != nil {
@@ -680,32 +792,52 @@ func (s *criuSession) run(typ criurpc.CriuReqType, opts *criurpc.CriuOpts, start
 			if resp.GetType() != typ {
 				return fmt.Errorf("criu answered %s to %s", resp.GetType(), typ)
 			}
-			break
+			return nil
 		}
-		nt := resp.GetNotify()
-		logrus.Debugf("criu notification %s (pid %d)", nt.GetScript(), nt.GetPid())
-		var nerr error
-		if nt.GetScript() == "status-ready" && s.o.StatusFd >= 0 && typ == criurpc.CriuReqType_RESTORE {
-			_, nerr = unix.Write(s.o.StatusFd, []byte{0})
-		}
-		if nerr == nil && notify != nil {
-			nerr = notify(nt.GetScript(), nt.GetPid(), fd)
-		}
-		if fd != nil {
-			fd.Close()
-		}
-		if nerr != nil {
-			return nerr
+		if err := s.notified(resp.GetNotify(), typ, fd, notify); err != nil {
+			return err
 		}
 		req = &criurpc.CriuReq{Type: criurpc.CriuReqType_NOTIFY.Enum(), NotifySuccess: proto.Bool(true)}
 	}
-	// CRIU exits once the socket is closed.
-	cln.Close()
-	finished = true
-	if err := cmd.Wait(); err != nil {
-		logrus.Debugf("criu swrk: %v", err)
+}
+
+// receivedFile is the first descriptor of a message's SCM_RIGHTS (the pty
+// master of orphan-pts-master); any other is closed.
+func receivedFile(oob []byte) *os.File {
+	var fd *os.File
+	if len(oob) > 0 {
+		if msgs, err := unix.ParseSocketControlMessage(oob); err == nil {
+			for _, m := range msgs {
+				if rights, err := unix.ParseUnixRights(&m); err == nil {
+					for _, r := range rights {
+						if fd == nil {
+							fd = os.NewFile(uintptr(r), "/dev/ptmx")
+						} else {
+							unix.Close(r)
+						}
+					}
+				}
+			}
+		}
 	}
-	return nil
+	return fd
+}
+
+// notified handles one notification: status-ready is written to the
+// --status-fd of a restore, then notify acts on it; fd is closed after.
+func (s *criuSession) notified(nt *criurpc.CriuNotify, typ criurpc.CriuReqType, fd *os.File, notify func(string, int32, *os.File) error) error {
+	logrus.Debugf("criu notification %s (pid %d)", nt.GetScript(), nt.GetPid())
+	var nerr error
+	if nt.GetScript() == "status-ready" && s.o.StatusFd >= 0 && typ == criurpc.CriuReqType_RESTORE {
+		_, nerr = unix.Write(s.o.StatusFd, []byte{0})
+	}
+	if nerr == nil && notify != nil {
+		nerr = notify(nt.GetScript(), nt.GetPid(), fd)
+	}
+	if fd != nil {
+		fd.Close()
+	}
+	return nerr
 }
 
 // unmountCgroupYard removes the cgroup hierarchies a CRIU that did not

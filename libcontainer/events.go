@@ -274,16 +274,28 @@ func (c *Container) Events(interval time.Duration, emit func(*Event) error) erro
 		defer oom.close()
 	}
 	c.Close()
+	s := &eventStream{id: c.state.ID, m: m, pidfd: pidfd, oom: oom, emit: emit}
+	return s.run(interval)
+}
 
-	id := c.state.ID
-	sendOOM := func() error { return emit(&Event{Type: "oom", ID: id}) }
+// eventStream is what Events watches: init's pidfd, the OOM notifier
+// (nil without a memory cgroup), the cgroups for the statistics.
+type eventStream struct {
+	id    string
+	m     cgroups.Manager
+	pidfd int
+	oom   oomNotifier
+	emit  func(*Event) error
+}
+
+// run sends the statistics every interval and the OOM events as they
+// come, until init exits or the cgroup is removed.
+func (s *eventStream) run(interval time.Duration) error {
 	next := time.Now().Add(interval)
 	for {
 		wait := time.Until(next)
 		if wait <= 0 {
-			if s, err := managerStats(m); err != nil {
-				logrus.Error(err)
-			} else if err := emit(&Event{Type: "stats", ID: id, Data: s}); err != nil {
+			if err := s.sendStats(); err != nil {
 				return err
 			}
 			next = next.Add(interval)
@@ -293,45 +305,80 @@ func (c *Container) Events(interval time.Duration, emit func(*Event) error) erro
 			}
 			continue
 		}
-		fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
-		if oom != nil {
-			fds = append(fds, unix.PollFd{Fd: int32(oom.fd()), Events: unix.POLLIN})
+		fds, err := s.poll(wait)
+		if err != nil {
+			return err
 		}
-		ms := int((wait + time.Millisecond - 1) / time.Millisecond)
-		if _, err := unix.Poll(fds, ms); err != nil {
-			if err == unix.EINTR {
-				continue
-			}
-			return fmt.Errorf("wait for events: %w", err)
+		if fds == nil {
+			continue // interrupted
 		}
-		if oom != nil && fds[1].Revents != 0 {
-			n, gone, err := oom.check()
-			if err != nil {
-				return err
-			}
-			if n {
-				if err := sendOOM(); err != nil {
-					return err
-				}
-			}
-			if gone {
-				// The cgroup was removed (the container was deleted).
-				return nil
-			}
-		}
-		if fds[0].Revents != 0 {
-			// init has exited. An OOM kill that killed it was counted
-			// before it died: report it before the stream ends.
-			if oom != nil {
-				if n, _, err := oom.check(); err == nil && n {
-					if err := sendOOM(); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
+		if done, err := s.handle(fds); done || err != nil {
+			return err
 		}
 	}
+}
+
+func (s *eventStream) sendOOM() error { return s.emit(&Event{Type: "oom", ID: s.id}) }
+
+// sendStats emits the statistics; failing to read them is only logged.
+func (s *eventStream) sendStats() error {
+	if st, err := managerStats(s.m); err != nil {
+		logrus.Error(err)
+	} else if err := s.emit(&Event{Type: "stats", ID: s.id, Data: st}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// poll waits up to wait for init's exit or the OOM notifier; it returns
+// no descriptors when interrupted by a signal.
+func (s *eventStream) poll(wait time.Duration) ([]unix.PollFd, error) {
+	fds := []unix.PollFd{{Fd: int32(s.pidfd), Events: unix.POLLIN}}
+	if s.oom != nil {
+		fds = append(fds, unix.PollFd{Fd: int32(s.oom.fd()), Events: unix.POLLIN})
+	}
+	ms := int((wait + time.Millisecond - 1) / time.Millisecond)
+	if _, err := unix.Poll(fds, ms); err != nil {
+		if err == unix.EINTR {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("wait for events: %w", err)
+	}
+	return fds, nil
+}
+
+// handle acts on what poll reported: an OOM kill is emitted; the stream
+// is done when the cgroup is gone or init has exited.
+func (s *eventStream) handle(fds []unix.PollFd) (done bool, err error) {
+	oom := s.oom
+	if oom != nil && fds[1].Revents != 0 {
+		n, gone, err := oom.check()
+		if err != nil {
+			return true, err
+		}
+		if n {
+			if err := s.sendOOM(); err != nil {
+				return true, err
+			}
+		}
+		if gone {
+			// The cgroup was removed (the container was deleted).
+			return true, nil
+		}
+	}
+	if fds[0].Revents != 0 {
+		// init has exited. An OOM kill that killed it was counted
+		// before it died: report it before the stream ends.
+		if oom != nil {
+			if n, _, err := oom.check(); err == nil && n {
+				if err := s.sendOOM(); err != nil {
+					return true, err
+				}
+			}
+		}
+		return true, nil
+	}
+	return false, nil
 }
 
 // oomNotifier tells about OOM kills in a memory cgroup.

@@ -14,25 +14,19 @@ import (
 // process runs; in the foreground it forwards signals and the terminal,
 // waits, deletes the container unless keep, and returns the exit status
 // (128+N for a process killed by signal N).
+//
+// The stages, in order: in the foreground, catch signals and make the
+// console pair; Create; relay the terminal and the notify socket; Start;
+// then, in the foreground, wait for init and delete the container.
 func Run(opts Options, co *CreateOpts, detach, keep bool) (int, error) {
 	var sigc chan os.Signal
 	var consoleParent *os.File
 	if !detach {
-		// Catch signals before init exists, so none is lost before the
-		// forwarding starts (Create waits for it before it makes anything).
-		sigc, co.signalsCaught = catchSignals()
-		if !co.NoSubreaper {
-			if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-				return -1, err
-			}
+		var err error
+		if sigc, consoleParent, err = prepareForeground(co); err != nil {
+			return -1, err
 		}
-		if co.Spec != nil && co.Spec.Process != nil && co.Spec.Process.Terminal && co.ConsoleSocket == "" {
-			fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-			if err != nil {
-				return -1, err
-			}
-			consoleParent = os.NewFile(uintptr(fds[0]), "console-parent")
-			co.consoleConn = os.NewFile(uintptr(fds[1]), "console-child")
+		if consoleParent != nil {
 			defer consoleParent.Close()
 			defer co.consoleConn.Close()
 		}
@@ -42,26 +36,15 @@ func Run(opts Options, co *CreateOpts, detach, keep bool) (int, error) {
 		return -1, err
 	}
 	defer c.Close()
-	var tty *ttyProxy
-	if consoleParent != nil {
-		co.consoleConn.Close()
-		if tty, err = newTTYProxy(consoleParent); err != nil {
-			c.Destroy(true)
-			return -1, err
-		}
+	tty, np, err := c.startRun(co, consoleParent)
+	if err != nil {
+		return -1, err
+	}
+	if tty != nil {
 		defer tty.close()
 	}
-	var np *NotifyProxy
-	if co.NotifySocket != "" {
-		if np, err = c.ListenNotify(co.NotifySocket); err != nil {
-			c.Destroy(true)
-			return -1, err
-		}
+	if np != nil {
 		defer np.Close()
-	}
-	if err := c.Start(); err != nil {
-		c.Destroy(true)
-		return -1, err
 	}
 	pid := c.state.InitPid
 	// Other commands (state, kill, ...) must not wait for us while it runs.
@@ -73,6 +56,75 @@ func Run(opts Options, co *CreateOpts, detach, keep bool) (int, error) {
 		}
 		return 0, nil
 	}
+	status := waitForeground(pid, sigc, tty, np)
+	if !keep {
+		return status, deleteAfterRun(opts, co.ID)
+	}
+	return status, nil
+}
+
+// prepareForeground is what a foreground run needs before the container
+// exists: signals caught, the subreaper, and a console pair when the
+// process has a terminal and there is no console socket.
+func prepareForeground(co *CreateOpts) (sigc chan os.Signal, consoleParent *os.File, err error) {
+	// Catch signals before init exists, so none is lost before the
+	// forwarding starts (Create waits for it before it makes anything).
+	sigc, co.signalsCaught = catchSignals()
+	if !co.NoSubreaper {
+		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+			return nil, nil, err
+		}
+	}
+	if co.Spec != nil && co.Spec.Process != nil && co.Spec.Process.Terminal && co.ConsoleSocket == "" {
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return nil, nil, err
+		}
+		consoleParent = os.NewFile(uintptr(fds[0]), "console-parent")
+		co.consoleConn = os.NewFile(uintptr(fds[1]), "console-child")
+	}
+	return sigc, consoleParent, nil
+}
+
+// startRun relays the terminal (our end of the console pair, if any) and
+// the notify socket of a container just created, then starts it. On
+// failure the container is destroyed.
+func (c *Container) startRun(co *CreateOpts, consoleParent *os.File) (*ttyProxy, *NotifyProxy, error) {
+	var tty *ttyProxy
+	var err error
+	if consoleParent != nil {
+		co.consoleConn.Close()
+		if tty, err = newTTYProxy(consoleParent); err != nil {
+			c.Destroy(true)
+			return nil, nil, err
+		}
+	}
+	var np *NotifyProxy
+	if co.NotifySocket != "" {
+		if np, err = c.ListenNotify(co.NotifySocket); err != nil {
+			c.Destroy(true)
+			if tty != nil {
+				tty.close()
+			}
+			return nil, nil, err
+		}
+	}
+	if err := c.Start(); err != nil {
+		c.Destroy(true)
+		if np != nil {
+			np.Close()
+		}
+		if tty != nil {
+			tty.close()
+		}
+		return nil, nil, err
+	}
+	return tty, np, nil
+}
+
+// waitForeground relays signals (and the notify socket) until init exits,
+// lets the terminal's output drain, and returns init's exit status.
+func waitForeground(pid int, sigc chan os.Signal, tty *ttyProxy, np *NotifyProxy) int {
 	relayed := make(chan struct{})
 	if np != nil {
 		// In the foreground we are the service's main process. The relay
@@ -92,20 +144,21 @@ func Run(opts Options, co *CreateOpts, detach, keep bool) (int, error) {
 	if tty != nil {
 		tty.wait()
 	}
-	if !keep {
-		d, err := Load(opts, co.ID, true)
-		if err == ErrNotExist {
-			return status, nil // someone deleted it meanwhile
-		}
-		if err != nil {
-			return status, err
-		}
-		defer d.Close()
-		if err := d.Destroy(true); err != nil {
-			return status, err
-		}
+	return status
+}
+
+// deleteAfterRun deletes the container of a foreground run (or restore)
+// once its init has exited, unless someone deleted it meanwhile.
+func deleteAfterRun(opts Options, id string) error {
+	d, err := Load(opts, id, true)
+	if err == ErrNotExist {
+		return nil // someone deleted it meanwhile
 	}
-	return status, nil
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Destroy(true)
 }
 
 // forwardAndWait relays every signal to init until it exits, reaping the

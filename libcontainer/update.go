@@ -69,11 +69,30 @@ func (c *Container) Update(r *specs.LinuxResources) error {
 	if err != nil {
 		return err
 	}
-	newRes, err := updateCgroupResources(merged)
+	oldRes, newRes, err := c.updatePlan(old, merged)
 	if err != nil {
 		return err
 	}
-	oldRes, err := updateCgroupResources(old)
+	m, err := c.cgroupManager()
+	if err != nil {
+		return err
+	}
+	if err := c.setResources(m, oldRes, newRes); err != nil {
+		return err
+	}
+	return c.recordResources(merged, m, oldRes, newRes)
+}
+
+// updatePlan converts the recorded resources (what a failure goes back
+// to) and the merged ones (what is set, with the device rules on cgroup
+// v1) for the cgroup manager.
+func (c *Container) updatePlan(old, merged *specs.LinuxResources) (oldRes, newRes *cgroups.Resources, err error) {
+	spec := c.state.Config
+	newRes, err = updateCgroupResources(merged)
+	if err != nil {
+		return nil, nil, err
+	}
+	oldRes, err = updateCgroupResources(old)
 	if err != nil {
 		// The recorded resources no longer convert (the host changed):
 		// nothing to roll back to but the kernel defaults.
@@ -93,14 +112,16 @@ func (c *Container) Update(r *specs.LinuxResources) error {
 			mergedSpec.Linux = &linux
 		}
 		if newRes.Devices, err = cgDeviceRules(&mergedSpec); err != nil {
-			return err
+			return nil, nil, err
 		}
 		newRes.SkipDevices = false
 	}
-	m, err := c.cgroupManager()
-	if err != nil {
-		return err
-	}
+	return oldRes, newRes, nil
+}
+
+// setResources writes newRes to the cgroups; on failure what was half
+// written is put back.
+func (c *Container) setResources(m cgroups.Manager, oldRes, newRes *cgroups.Resources) error {
 	if isIdle(oldRes) && newRes.CPUIdle != nil && !isIdle(newRes) {
 		// Leave SCHED_IDLE first: the shares below are refused until then.
 		if err := m.Set(&cgroups.Resources{CPUIdle: newRes.CPUIdle, SkipDevices: true}); err != nil {
@@ -111,7 +132,14 @@ func (c *Container) Update(r *specs.LinuxResources) error {
 		c.rollbackResources(m, oldRes, newRes)
 		return err
 	}
+	return nil
+}
 
+// recordResources saves the merged resources in the state: a copy of the
+// spec, so that a failed save leaves the loaded state as it was (and the
+// cgroups are put back).
+func (c *Container) recordResources(merged *specs.LinuxResources, m cgroups.Manager, oldRes, newRes *cgroups.Resources) error {
+	spec := c.state.Config
 	// Record the new resources: a copy of the spec, so that a failed save
 	// leaves the loaded state as it was.
 	newSpec := *spec
@@ -218,81 +246,13 @@ func mergeResources(old, upd *specs.LinuxResources) (*specs.LinuxResources, erro
 	if upd == nil {
 		return out, nil
 	}
-	if m := upd.Memory; m != nil {
-		if out.Memory == nil {
-			out.Memory = &specs.LinuxMemory{}
-		}
-		o := out.Memory
-		setPtr(&o.Limit, m.Limit)
-		setPtr(&o.Reservation, m.Reservation)
-		setPtr(&o.Swap, m.Swap)
-		setPtr(&o.Swappiness, m.Swappiness)
-		setPtr(&o.DisableOOMKiller, m.DisableOOMKiller)
-		setPtr(&o.UseHierarchy, m.UseHierarchy)
-		setPtr(&o.CheckBeforeUpdate, m.CheckBeforeUpdate)
-		// As runc: an unlimited memory limit without a swap limit means
-		// "memory and swap unlimited" (cgroup v1 needs memsw >= memory).
-		if m.Limit != nil && *m.Limit == -1 && m.Swap == nil {
-			unlimited := int64(-1)
-			o.Swap = &unlimited
-		}
-	}
-	if cpu := upd.CPU; cpu != nil {
-		if out.CPU == nil {
-			out.CPU = &specs.LinuxCPU{}
-		}
-		o := out.CPU
-		setPtr(&o.Shares, cpu.Shares)
-		setPtr(&o.Quota, cpu.Quota)
-		setPtr(&o.Burst, cpu.Burst)
-		setPtr(&o.Period, cpu.Period)
-		setPtr(&o.RealtimeRuntime, cpu.RealtimeRuntime)
-		setPtr(&o.RealtimePeriod, cpu.RealtimePeriod)
-		setPtr(&o.Idle, cpu.Idle)
-		if cpu.Cpus != "" {
-			o.Cpus = cpu.Cpus
-		}
-		if cpu.Mems != "" {
-			o.Mems = cpu.Mems
-		}
-	}
-	if p := upd.Pids; p != nil && p.Limit != nil {
-		if out.Pids == nil {
-			out.Pids = &specs.LinuxPids{}
-		}
-		setPtr(&out.Pids.Limit, p.Limit)
-	}
-	if b := upd.BlockIO; b != nil {
-		if out.BlockIO == nil {
-			out.BlockIO = &specs.LinuxBlockIO{}
-		}
-		o := out.BlockIO
-		setPtr(&o.Weight, b.Weight)
-		setPtr(&o.LeafWeight, b.LeafWeight)
-		o.WeightDevice = mergeBy(o.WeightDevice, b.WeightDevice, func(d specs.LinuxWeightDevice) [2]int64 { return [2]int64{d.Major, d.Minor} })
-		throttleKey := func(d specs.LinuxThrottleDevice) [2]int64 { return [2]int64{d.Major, d.Minor} }
-		o.ThrottleReadBpsDevice = mergeBy(o.ThrottleReadBpsDevice, b.ThrottleReadBpsDevice, throttleKey)
-		o.ThrottleWriteBpsDevice = mergeBy(o.ThrottleWriteBpsDevice, b.ThrottleWriteBpsDevice, throttleKey)
-		o.ThrottleReadIOPSDevice = mergeBy(o.ThrottleReadIOPSDevice, b.ThrottleReadIOPSDevice, throttleKey)
-		o.ThrottleWriteIOPSDevice = mergeBy(o.ThrottleWriteIOPSDevice, b.ThrottleWriteIOPSDevice, throttleKey)
-	}
+	mergeMemory(out, upd.Memory)
+	mergeCPU(out, upd.CPU)
+	mergePids(out, upd.Pids)
+	mergeBlockIO(out, upd.BlockIO)
 	out.HugepageLimits = mergeBy(out.HugepageLimits, upd.HugepageLimits, func(l specs.LinuxHugepageLimit) string { return l.Pagesize })
-	if n := upd.Network; n != nil {
-		if out.Network == nil {
-			out.Network = &specs.LinuxNetwork{}
-		}
-		setPtr(&out.Network.ClassID, n.ClassID)
-		out.Network.Priorities = mergeBy(out.Network.Priorities, n.Priorities, func(p specs.LinuxInterfacePriority) string { return p.Name })
-	}
-	for dev, l := range upd.Rdma {
-		if out.Rdma == nil {
-			out.Rdma = map[string]specs.LinuxRdma{}
-		}
-		o := out.Rdma[dev]
-		setPtr(&o.HcaHandles, l.HcaHandles)
-		setPtr(&o.HcaObjects, l.HcaObjects)
-		out.Rdma[dev] = o
-	}
+	mergeNetwork(out, upd.Network)
+	mergeRdma(out, upd.Rdma)
 	for k, v := range upd.Unified {
 		if out.Unified == nil {
 			out.Unified = map[string]string{}
@@ -302,7 +262,102 @@ func mergeResources(old, upd *specs.LinuxResources) (*specs.LinuxResources, erro
 	return out, nil
 }
 
-// setPtr makes *dst a copy of *src when src is set.
+func mergeMemory(out *specs.LinuxResources, m *specs.LinuxMemory) {
+	if m == nil {
+		return
+	}
+	if out.Memory == nil {
+		out.Memory = &specs.LinuxMemory{}
+	}
+	o := out.Memory
+	setPtr(&o.Limit, m.Limit)
+	setPtr(&o.Reservation, m.Reservation)
+	setPtr(&o.Swap, m.Swap)
+	setPtr(&o.Swappiness, m.Swappiness)
+	setPtr(&o.DisableOOMKiller, m.DisableOOMKiller)
+	setPtr(&o.UseHierarchy, m.UseHierarchy)
+	setPtr(&o.CheckBeforeUpdate, m.CheckBeforeUpdate)
+	// As runc: an unlimited memory limit without a swap limit means
+	// "memory and swap unlimited" (cgroup v1 needs memsw >= memory).
+	if m.Limit != nil && *m.Limit == -1 && m.Swap == nil {
+		unlimited := int64(-1)
+		o.Swap = &unlimited
+	}
+}
+
+func mergeCPU(out *specs.LinuxResources, cpu *specs.LinuxCPU) {
+	if cpu == nil {
+		return
+	}
+	if out.CPU == nil {
+		out.CPU = &specs.LinuxCPU{}
+	}
+	o := out.CPU
+	setPtr(&o.Shares, cpu.Shares)
+	setPtr(&o.Quota, cpu.Quota)
+	setPtr(&o.Burst, cpu.Burst)
+	setPtr(&o.Period, cpu.Period)
+	setPtr(&o.RealtimeRuntime, cpu.RealtimeRuntime)
+	setPtr(&o.RealtimePeriod, cpu.RealtimePeriod)
+	setPtr(&o.Idle, cpu.Idle)
+	if cpu.Cpus != "" {
+		o.Cpus = cpu.Cpus
+	}
+	if cpu.Mems != "" {
+		o.Mems = cpu.Mems
+	}
+}
+
+func mergePids(out *specs.LinuxResources, p *specs.LinuxPids) {
+	if p != nil && p.Limit != nil {
+		if out.Pids == nil {
+			out.Pids = &specs.LinuxPids{}
+		}
+		setPtr(&out.Pids.Limit, p.Limit)
+	}
+}
+
+func mergeBlockIO(out *specs.LinuxResources, b *specs.LinuxBlockIO) {
+	if b == nil {
+		return
+	}
+	if out.BlockIO == nil {
+		out.BlockIO = &specs.LinuxBlockIO{}
+	}
+	o := out.BlockIO
+	setPtr(&o.Weight, b.Weight)
+	setPtr(&o.LeafWeight, b.LeafWeight)
+	o.WeightDevice = mergeBy(o.WeightDevice, b.WeightDevice, func(d specs.LinuxWeightDevice) [2]int64 { return [2]int64{d.Major, d.Minor} })
+	throttleKey := func(d specs.LinuxThrottleDevice) [2]int64 { return [2]int64{d.Major, d.Minor} }
+	o.ThrottleReadBpsDevice = mergeBy(o.ThrottleReadBpsDevice, b.ThrottleReadBpsDevice, throttleKey)
+	o.ThrottleWriteBpsDevice = mergeBy(o.ThrottleWriteBpsDevice, b.ThrottleWriteBpsDevice, throttleKey)
+	o.ThrottleReadIOPSDevice = mergeBy(o.ThrottleReadIOPSDevice, b.ThrottleReadIOPSDevice, throttleKey)
+	o.ThrottleWriteIOPSDevice = mergeBy(o.ThrottleWriteIOPSDevice, b.ThrottleWriteIOPSDevice, throttleKey)
+}
+
+func mergeNetwork(out *specs.LinuxResources, n *specs.LinuxNetwork) {
+	if n == nil {
+		return
+	}
+	if out.Network == nil {
+		out.Network = &specs.LinuxNetwork{}
+	}
+	setPtr(&out.Network.ClassID, n.ClassID)
+	out.Network.Priorities = mergeBy(out.Network.Priorities, n.Priorities, func(p specs.LinuxInterfacePriority) string { return p.Name })
+}
+
+func mergeRdma(out *specs.LinuxResources, rdma map[string]specs.LinuxRdma) {
+	for dev, l := range rdma {
+		if out.Rdma == nil {
+			out.Rdma = map[string]specs.LinuxRdma{}
+		}
+		o := out.Rdma[dev]
+		setPtr(&o.HcaHandles, l.HcaHandles)
+		setPtr(&o.HcaObjects, l.HcaObjects)
+		out.Rdma[dev] = o
+	}
+}
+
 func setPtr[T any](dst **T, src *T) {
 	if src != nil {
 		v := *src
