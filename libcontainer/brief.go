@@ -44,10 +44,10 @@ func LoadForStart(opts Options, id string) (*Container, error) {
 	return &Container{opts: opts, dir: d, state: s}, nil
 }
 
-// briefState is State with the config cut down to what LoadBrief keeps:
-// the outer Config hides State's, so json neither fills nor looks into it.
+// briefState is containerState with the config cut down to what LoadBrief keeps:
+// the outer Config hides containerState's, so json neither fills nor looks into it.
 type briefState struct {
-	State
+	containerState
 	Config *struct {
 		Annotations map[string]string `json:"annotations,omitempty"`
 		Linux       *struct {
@@ -57,7 +57,7 @@ type briefState struct {
 	} `json:"config"`
 }
 
-func (d *stateDir) loadBrief(hooks bool) (*State, error) {
+func (d *stateDir) loadBrief(hooks bool) (*containerState, error) {
 	data, err := readFile(filepath.Join(d.path, stateFile))
 	if err != nil {
 		if os.IsNotExist(err) {
@@ -73,7 +73,7 @@ func (d *stateDir) loadBrief(hooks bool) (*State, error) {
 	if b.ID == "" || b.Config == nil {
 		return nil, damagedState(filepath.Join(d.path, stateFile), "not a container's state")
 	}
-	s := b.State
+	s := b.containerState
 	if b.Config != nil {
 		s.Config = &specs.Spec{Annotations: b.Config.Annotations}
 		if b.Config.Linux != nil {

@@ -27,7 +27,7 @@ func TestLoadBrief(t *testing.T) {
 	spec.Annotations = map[string]string{"a": "b"}
 	spec.Linux.CgroupsPath = "/x/c1"
 	spec.Linux.Resources = &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: ptr(int64(5))}}
-	full := &State{
+	full := &containerState{
 		ID:          "c1",
 		InitPid:     4242,
 		InitStart:   987654321,
@@ -79,7 +79,7 @@ func TestLoadBrief(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-// LoadForStart keeps the brief config and the hooks, which Start runs.
+// LoadForStart keeps the brief config and the hooks, which start runs.
 func TestLoadForStart(t *testing.T) {
 	root := t.TempDir()
 	if _, err := LoadForStart(Options{Root: root}, "c1"); !errors.Is(err, ErrNotExist) {
@@ -93,7 +93,7 @@ func TestLoadForStart(t *testing.T) {
 	spec.Annotations = map[string]string{"a": "b"}
 	spec.Linux.CgroupsPath = "/x/c1"
 	spec.Hooks = &specs.Hooks{Poststart: []specs.Hook{{Path: "/bin/true", Args: []string{"true", "x"}, Timeout: ptr(3)}}}
-	if err := d.save(&State{ID: "c1", InitPid: 1, Config: spec}); err != nil {
+	if err := d.save(&containerState{ID: "c1", InitPid: 1, Config: spec}); err != nil {
 		t.Fatal(err)
 	}
 	d.close()

@@ -16,15 +16,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Status of a container, as the OCI runtime spec names them.
-type Status string
+// containerStatus of a container, as the OCI runtime spec names them.
+type containerStatus string
 
 const (
-	Creating Status = "creating"
-	Created  Status = "created"
-	Running  Status = "running"
-	Paused   Status = "paused"
-	Stopped  Status = "stopped"
+	creating containerStatus = "creating"
+	created  containerStatus = "created"
+	running  containerStatus = "running"
+	paused   containerStatus = "paused"
+	stopped  containerStatus = "stopped"
 )
 
 // Options that every command passes down from the global flags.
@@ -38,7 +38,7 @@ type Options struct {
 type Container struct {
 	opts  Options
 	dir   *stateDir
-	state *State
+	state *containerState
 	cgm   cgroups.Manager
 }
 
@@ -93,23 +93,22 @@ func (c *Container) Close() { c.dir.close() }
 
 func (c *Container) ID() string          { return c.state.ID }
 func (c *Container) Config() *specs.Spec { return c.state.Config }
-func (c *Container) State() *State       { return c.state }
 
-// Status derives the status from the kernel: a dead or replaced init is
+// status derives the status from the kernel: a dead or replaced init is
 // stopped, an init still blocked on the exec fifo is created.
-func (c *Container) Status() Status {
+func (c *Container) status() containerStatus {
 	if !initAlive(c.state.InitPid, c.state.InitStart) {
-		return Stopped
+		return stopped
 	}
 	// Before the fifo: a created container can be paused too (as in
 	// runc), and then it is neither startable nor killable until resumed.
 	if c.isPaused() {
-		return Paused
+		return paused
 	}
 	if _, err := os.Lstat(filepath.Join(c.dir.path, fifoName)); err == nil {
-		return Created
+		return created
 	}
-	return Running
+	return running
 }
 
 // initAlive tells whether pid is still the process that was started at
@@ -154,7 +153,7 @@ type OCIState struct {
 	Version     string            `json:"ociVersion"`
 	ID          string            `json:"id"`
 	Pid         int               `json:"pid"`
-	Status      Status            `json:"status"`
+	Status      containerStatus   `json:"status"`
 	Bundle      string            `json:"bundle"`
 	Rootfs      string            `json:"rootfs"`
 	Created     time.Time         `json:"created"`
@@ -163,9 +162,9 @@ type OCIState struct {
 }
 
 func (c *Container) OCIState() *OCIState {
-	st := c.Status()
+	st := c.status()
 	pid := c.state.InitPid
-	if st == Stopped {
+	if st == stopped {
 		pid = 0
 	}
 	var ann map[string]string
@@ -185,13 +184,13 @@ func (c *Container) OCIState() *OCIState {
 	}
 }
 
-// Start lets a created container's init exec the user's process.
-func (c *Container) Start() error {
-	switch st := c.Status(); st {
-	case Created:
-	case Stopped:
+// start lets a created container's init exec the user's process.
+func (c *Container) start() error {
+	switch st := c.status(); st {
+	case created:
+	case stopped:
 		return errors.New("cannot start a container that has stopped")
-	case Paused:
+	case paused:
 		return errors.New("cannot start a container in the paused state")
 	default:
 		return fmt.Errorf("cannot start an already %s container", st)
@@ -202,7 +201,7 @@ func (c *Container) Start() error {
 		return err
 	}
 	done()
-	runRuntimeHooks(c.state, hookPoststart, Running, c.state.InitPid, true)
+	runRuntimeHooks(c.state, hookPoststart, running, c.state.InitPid, true)
 	return nil
 }
 
@@ -313,12 +312,12 @@ func waitWriterGone(fd int) error {
 // Signal sends sig to the container's init, or with all to every process
 // in its cgroup.
 func (c *Container) Signal(sig unix.Signal, all bool) error {
-	st := c.Status()
+	st := c.status()
 	logrus.Debugf("signal %s (%s): %v (all processes: %v)", c.state.ID, st, sig, all)
 	if all {
 		return c.signalAll(sig)
 	}
-	if st == Stopped {
+	if st == stopped {
 		return errors.New("container not running")
 	}
 	if sig == unix.SIGKILL && !hasNewNamespace(c.state.Config, specs.PIDNamespace) {
@@ -329,7 +328,7 @@ func (c *Container) Signal(sig unix.Signal, all bool) error {
 	if err := signalInit(c.state.InitPid, sig); err != nil {
 		return err
 	}
-	if st == Paused && sig == unix.SIGKILL {
+	if st == paused && sig == unix.SIGKILL {
 		// A frozen process (cgroup v1) only dies once thawed; as runc,
 		// thaw for SIGKILL so that the kill takes effect now.
 		m, err := c.cgroupManager()
@@ -388,8 +387,8 @@ func (c *Container) signalAll(sig unix.Signal) error {
 
 // Pause freezes every process of a running container.
 func (c *Container) Pause() error {
-	switch st := c.Status(); st {
-	case Running, Created:
+	switch st := c.status(); st {
+	case running, created:
 	default:
 		return errors.New("container not running") // runc's words
 	}
@@ -405,7 +404,7 @@ func (c *Container) Pause() error {
 
 // Resume thaws a paused container.
 func (c *Container) Resume() error {
-	if c.Status() != Paused {
+	if c.status() != paused {
 		return errors.New("container not paused") // runc's words
 	}
 	m, err := c.cgroupManager()
@@ -431,11 +430,11 @@ func (c *Container) Processes() ([]int, error) {
 // processes, the cgroups and the state directory all go.
 func (c *Container) Destroy(force bool) error {
 	defer phase("delete")()
-	st := c.Status()
+	st := c.status()
 	logrus.Debugf("delete %s (%s, force %v): stop its processes, remove its cgroups and state", c.state.ID, st, force)
 	switch st {
-	case Stopped:
-	case Created:
+	case stopped:
+	case created:
 		// Never started: it is ours to kill, as runc does.
 		force = true
 		fallthrough
@@ -444,12 +443,12 @@ func (c *Container) Destroy(force bool) error {
 			return fmt.Errorf("cannot delete container %s that is not stopped: %s", c.state.ID, st)
 		}
 	}
-	if st != Stopped {
+	if st != stopped {
 		if !hasNewNamespace(c.state.Config, specs.PIDNamespace) {
 			// The other processes first: none may outlive init.
 			c.signalAll(unix.SIGKILL)
 		}
-		if st == Paused {
+		if st == paused {
 			// A frozen process takes its SIGKILL only once thawed.
 			signalInit(c.state.InitPid, unix.SIGKILL)
 			if m, err := c.cgroupManager(); err == nil {
@@ -482,7 +481,7 @@ func (c *Container) cleanup() error {
 	if err := c.dir.remove(); err != nil {
 		errs = append(errs, fmt.Errorf("remove state: %w", err))
 	}
-	runRuntimeHooks(c.state, hookPoststop, Stopped, 0, true)
+	runRuntimeHooks(c.state, hookPoststop, stopped, 0, true)
 	return errors.Join(errs...)
 }
 

@@ -137,8 +137,8 @@ func checkCriu(bin string) error {
 // dump's options, what the container has from outside (cgroup freezer,
 // mounts, namespaces, CRIU configuration file), init's stdio; the dump.
 func (c *Container) Checkpoint(o *CriuOpts) error {
-	switch st := c.Status(); st {
-	case Running, Paused:
+	switch st := c.status(); st {
+	case running, paused:
 	default:
 		// runc's words.
 		return fmt.Errorf("Container cannot be checkpointed in %s state", st)
@@ -277,7 +277,7 @@ func (c *Container) declareStdio(o *CriuOpts, opts *criurpc.CriuOpts) error {
 	return nil
 }
 
-// Restore creates the container co.ID from co.Spec with the processes of
+// restore creates the container co.ID from co.Spec with the processes of
 // the images in o.ImagePath, and returns it (locked) with its init pid in
 // the state. On failure nothing is left behind.
 //
@@ -287,7 +287,7 @@ func (c *Container) declareStdio(o *CriuOpts, opts *criurpc.CriuOpts) error {
 // namespaces and stdio from outside), the console socket, the restore
 // itself (CRIU in the container's cgroups, the hooks, the state saved
 // after post-restore) and the pid file.
-func Restore(opts Options, co *CreateOpts, o *CriuOpts) (c *Container, err error) {
+func restore(opts Options, co *CreateOpts, o *CriuOpts) (c *Container, err error) {
 	if err := checkRestore(co, o); err != nil {
 		return nil, err
 	}
@@ -341,7 +341,7 @@ func checkRestore(co *CreateOpts, o *CriuOpts) error {
 	return nil
 }
 
-// restoration is a container being restored: what the stages of Restore
+// restoration is a container being restored: what the stages of restore
 // share.
 type restoration struct {
 	opts   Options
@@ -352,14 +352,14 @@ type restoration struct {
 	c      *Container
 	s      *criuSession
 	ropts  *criurpc.CriuOpts
-	// closers release what the stages opened when Restore returns, last
+	// closers release what the stages opened when restore returns, last
 	// first (as defers would).
 	closers     []func()
 	consoleConn *os.File
 	cgcfg       *cgroups.Cgroup
 }
 
-// finish runs when Restore returns: it releases what the stages opened
+// finish runs when restore returns: it releases what the stages opened
 // and, on failure, kills the restored init and removes what was made.
 func (r *restoration) finish(err *error) {
 	for i := len(r.closers) - 1; i >= 0; i-- {
@@ -468,10 +468,10 @@ func (r *restoration) notify(script string, pid int32, fd *os.File) error {
 	st, m := r.c.state, r.m
 	switch script {
 	case "setup-namespaces":
-		if err := runRuntimeHooks(st, hookPrestart, Creating, int(pid), false); err != nil {
+		if err := runRuntimeHooks(st, hookPrestart, creating, int(pid), false); err != nil {
 			return err
 		}
-		return runRuntimeHooks(st, hookCreateRuntime, Creating, int(pid), false)
+		return runRuntimeHooks(st, hookCreateRuntime, creating, int(pid), false)
 	case "post-restore":
 		st.InitPid = int(pid)
 		start, _, err := procStat(int(pid))
@@ -502,7 +502,7 @@ func (r *restoration) notify(script string, pid int32, fd *os.File) error {
 
 func (r *restoration) writePidFile() error {
 	if r.co.PidFile != "" {
-		if err := WritePidFile(r.co.PidFile, r.c.state.InitPid); err != nil {
+		if err := writePidFile(r.co.PidFile, r.c.state.InitPid); err != nil {
 			return fmt.Errorf("write pid file: %w", err)
 		}
 	}
@@ -518,7 +518,7 @@ func RestoreAndWait(opts Options, co *CreateOpts, o *CriuOpts, detach, noSubreap
 		return -1, err
 	}
 	defer fg.close()
-	c, err := Restore(opts, co, o)
+	c, err := restore(opts, co, o)
 	if err != nil {
 		return -1, err
 	}

@@ -147,7 +147,7 @@ func (c *Container) errNotRunningID() error {
 
 // Stats returns the statistics of a container that is not stopped.
 func (c *Container) Stats() (*Stats, error) {
-	if c.Status() == Stopped {
+	if c.status() == stopped {
 		return nil, c.errNotRunningID()
 	}
 	m, err := c.cgroupManager()
@@ -259,7 +259,7 @@ func (c *Container) Events(interval time.Duration, emit func(*Event) error) erro
 		return c.errNotRunningID()
 	}
 	defer unix.Close(pidfd)
-	if c.Status() == Stopped {
+	if c.status() == stopped {
 		return c.errNotRunningID()
 	}
 	m, err := c.cgroupManager()

@@ -112,9 +112,9 @@ func (c *Container) Exec(eo *ExecOpts) (status int, err error) {
 // checkExecStatus refuses to exec in a container that is not running or
 // created, or paused without ignorePaused.
 func (c *Container) checkExecStatus(ignorePaused bool) error {
-	switch st := c.Status(); st {
-	case Running, Created:
-	case Paused:
+	switch st := c.status(); st {
+	case running, created:
+	case paused:
 		if !ignorePaused {
 			return errors.New("cannot exec in a paused container (use --ignore-paused to override)")
 		}
@@ -286,7 +286,7 @@ func (x *execution) syncInit() error {
 	if err := sendJSON(x.l.sock, x.cfg); err != nil {
 		return err
 	}
-	if err := parentSync(x.l.sock, nil, seccompAgent(c.state, specs.ContainerState(c.Status()), pid), nil); err != nil {
+	if err := parentSync(x.l.sock, nil, seccompAgent(c.state, specs.ContainerState(c.status()), pid), nil); err != nil {
 		return err
 	}
 	x.l.logs.wait()
@@ -310,7 +310,7 @@ func (x *execution) attachTTY() (err error) {
 // handOver writes the pid file and gives the supervisor its pidfd.
 func (x *execution) handOver() error {
 	if x.eo.PidFile != "" {
-		if err := WritePidFile(x.eo.PidFile, x.pid); err != nil {
+		if err := writePidFile(x.eo.PidFile, x.pid); err != nil {
 			return fmt.Errorf("write pid file: %w", err)
 		}
 	}

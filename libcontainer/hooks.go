@@ -49,7 +49,7 @@ func hooksOf(spec *specs.Spec, kind string) []specs.Hook {
 }
 
 // hookState is the state a hook reads on its stdin.
-func hookState(st *State, status Status, pid int) *specs.State {
+func hookState(st *containerState, status containerStatus, pid int) *specs.State {
 	s := &specs.State{
 		Version: specs.Version,
 		ID:      st.ID,
@@ -65,7 +65,7 @@ func hookState(st *State, status Status, pid int) *specs.State {
 
 // hookDir is where the runtime's own hooks run: the bundle, as runc, which
 // changes into it, when it still exists.
-func hookDir(st *State) string {
+func hookDir(st *containerState) string {
 	if fi, err := os.Stat(st.Bundle); err == nil && fi.IsDir() {
 		return st.Bundle
 	}
@@ -101,7 +101,7 @@ func runHooks(spec *specs.Spec, kind string, state *specs.State, dir string, kee
 // runRuntimeHooks runs hooks of the runtime's own namespaces (prestart,
 // createRuntime, poststart, poststop) in the bundle; without any, it costs
 // nothing.
-func runRuntimeHooks(st *State, kind string, status Status, pid int, keepGoing bool) error {
+func runRuntimeHooks(st *containerState, kind string, status containerStatus, pid int, keepGoing bool) error {
 	if len(hooksOf(st.Config, kind)) == 0 {
 		return nil
 	}

@@ -61,7 +61,7 @@ type jsonDecoder interface{ Decode(any) error }
 
 // saveRecovery writes what delete needs to clean up after a create that
 // did not finish: the state without its config.
-func (d *stateDir) saveRecovery(st *State) error {
+func (d *stateDir) saveRecovery(st *containerState) error {
 	rec := *st
 	rec.Config = nil
 	data, err := json.Marshal(&rec)
@@ -71,12 +71,12 @@ func (d *stateDir) saveRecovery(st *State) error {
 	return writeFileAtomic(filepath.Join(d.path, recoveryFile), data, 0o600)
 }
 
-func (d *stateDir) loadRecovery() (*State, error) {
+func (d *stateDir) loadRecovery() (*containerState, error) {
 	data, err := os.ReadFile(filepath.Join(d.path, recoveryFile))
 	if err != nil {
 		return nil, err
 	}
-	var s State
+	var s containerState
 	if err := json.Unmarshal(data, &s); err != nil {
 		return nil, err
 	}

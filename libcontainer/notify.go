@@ -42,23 +42,23 @@ func setupNotifyMount(spec *specs.Spec, stateDir string) error {
 
 var errNoNotify = errors.New("the container was created without NOTIFY_SOCKET")
 
-// StartNotify is Start for a runtime started with NOTIFY_SOCKET=host: it
+// StartNotify is start for a runtime started with NOTIFY_SOCKET=host: it
 // relays the container's messages until READY=1 (with the init's pid as
 // MAINPID) or until the init exits. The container's lock is released
 // while it waits.
 func (c *Container) StartNotify(host string) error {
 	if host == "" {
-		return c.Start()
+		return c.start()
 	}
-	np, err := c.ListenNotify(host)
+	np, err := c.listenNotify(host)
 	if errors.Is(err, errNoNotify) {
-		return c.Start()
+		return c.start()
 	}
 	if err != nil {
 		return err
 	}
 	defer np.Close()
-	if err := c.Start(); err != nil {
+	if err := c.start(); err != nil {
 		return err
 	}
 	pid := c.state.InitPid
@@ -66,15 +66,15 @@ func (c *Container) StartNotify(host string) error {
 	return np.Relay(pid, pid, true)
 }
 
-// NotifyProxy relays sd_notify messages from a container to the host.
-type NotifyProxy struct {
+// notifyProxy relays sd_notify messages from a container to the host.
+type notifyProxy struct {
 	fd   int    // our datagram socket, bound in the state directory
 	host string // the host's NOTIFY_SOCKET
 }
 
-// ListenNotify binds the container's notify socket; host is the socket to
+// listenNotify binds the container's notify socket; host is the socket to
 // relay to. It fails if the container was not created with one.
-func (c *Container) ListenNotify(host string) (*NotifyProxy, error) {
+func (c *Container) listenNotify(host string) (*notifyProxy, error) {
 	dir := filepath.Join(c.dir.path, notifyDir)
 	d, err := os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -101,11 +101,11 @@ func (c *Container) ListenNotify(host string) (*NotifyProxy, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("chmod notify socket: %w", err)
 	}
-	return &NotifyProxy{fd: fd, host: host}, nil
+	return &notifyProxy{fd: fd, host: host}, nil
 }
 
 // Close stops listening.
-func (p *NotifyProxy) Close() {
+func (p *notifyProxy) Close() {
 	if p != nil && p.fd >= 0 {
 		unix.Close(p.fd)
 		p.fd = -1
@@ -115,7 +115,7 @@ func (p *NotifyProxy) Close() {
 // Relay forwards the container's messages until the process pid has exited
 // or, with untilReady, until READY=1 has been forwarded. A message with
 // READY=1 also tells the host that mainPid is the service's main process.
-func (p *NotifyProxy) Relay(pid, mainPid int, untilReady bool) error {
+func (p *notifyProxy) Relay(pid, mainPid int, untilReady bool) error {
 	pidfd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
 		return nil // already gone

@@ -118,7 +118,7 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	defer cr.finish(&err)
 	for _, stage := range []func() error{
 		cr.mountNotifySocket, // notify.go
-		cr.makeExecFifo,      // container.go, beside Start's openExecFifo
+		cr.makeExecFifo,      // container.go, beside start's openExecFifo
 		cr.prepareInit,       // runc init, its socket and config
 		cr.passConsole,       // the console socket, for a terminal
 		cr.planNamespaces,    // bootstrap.go: what the C stage makes and joins
@@ -353,7 +353,7 @@ func (cr *creation) sendConfig() (err error) {
 	cr.sources = newMountSourcer(spec, cr.co.Bundle, cr.initPid)
 	cr.atExit(cr.sources.close)
 	if len(hooksOf(spec, hookCreateContainer)) > 0 || len(hooksOf(spec, hookStartContainer)) > 0 {
-		cfg.HookState = hookState(cr.c.state, Creating, cr.initPid)
+		cfg.HookState = hookState(cr.c.state, creating, cr.initPid)
 	}
 	return sendJSON(cr.l.sock, cfg)
 }
@@ -406,10 +406,10 @@ func (cr *creation) onReady() error {
 	}
 	setDone()
 	// The runtime's own hooks, after the mounts and before pivot_root.
-	if err := runRuntimeHooks(cr.c.state, hookPrestart, Creating, cr.initPid, false); err != nil {
+	if err := runRuntimeHooks(cr.c.state, hookPrestart, creating, cr.initPid, false); err != nil {
 		return err
 	}
-	return runRuntimeHooks(cr.c.state, hookCreateRuntime, Creating, cr.initPid, false)
+	return runRuntimeHooks(cr.c.state, hookCreateRuntime, creating, cr.initPid, false)
 }
 
 // onCreated: init is set up and waits. The state is saved then: from
@@ -427,7 +427,7 @@ func (cr *creation) handOver() error {
 		return err
 	}
 	if cr.co.PidFile != "" {
-		if err := WritePidFile(cr.co.PidFile, cr.initPid); err != nil {
+		if err := writePidFile(cr.co.PidFile, cr.initPid); err != nil {
 			return fmt.Errorf("write pid file: %w", err)
 		}
 	}
@@ -753,7 +753,7 @@ func newContainer(opts Options, co *CreateOpts, rootfs string, m cgroups.Manager
 		dir.close()
 		return nil, err
 	}
-	st := &State{
+	st := &containerState{
 		ID:       co.ID,
 		Created:  time.Now().UTC(),
 		Bundle:   co.Bundle,

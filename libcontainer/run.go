@@ -16,7 +16,7 @@ import (
 // (128+N for a process killed by signal N).
 //
 // The stages, in order: in the foreground, catch signals and make the
-// console pair; Create; relay the terminal and the notify socket; Start;
+// console pair; Create; relay the terminal and the notify socket; start;
 // then, in the foreground, wait for init and delete the container.
 func Run(opts Options, co *CreateOpts, detach, keep bool) (int, error) {
 	var sigc chan os.Signal
@@ -89,7 +89,7 @@ func prepareForeground(co *CreateOpts) (sigc chan os.Signal, consoleParent *os.F
 // startRun relays the terminal (our end of the console pair, if any) and
 // the notify socket of a container just created, then starts it. On
 // failure the container is destroyed.
-func (c *Container) startRun(co *CreateOpts, consoleParent *os.File) (*ttyProxy, *NotifyProxy, error) {
+func (c *Container) startRun(co *CreateOpts, consoleParent *os.File) (*ttyProxy, *notifyProxy, error) {
 	var tty *ttyProxy
 	var err error
 	if consoleParent != nil {
@@ -99,9 +99,9 @@ func (c *Container) startRun(co *CreateOpts, consoleParent *os.File) (*ttyProxy,
 			return nil, nil, err
 		}
 	}
-	var np *NotifyProxy
+	var np *notifyProxy
 	if co.NotifySocket != "" {
-		if np, err = c.ListenNotify(co.NotifySocket); err != nil {
+		if np, err = c.listenNotify(co.NotifySocket); err != nil {
 			c.Destroy(true)
 			if tty != nil {
 				tty.close()
@@ -109,7 +109,7 @@ func (c *Container) startRun(co *CreateOpts, consoleParent *os.File) (*ttyProxy,
 			return nil, nil, err
 		}
 	}
-	if err := c.Start(); err != nil {
+	if err := c.start(); err != nil {
 		c.Destroy(true)
 		if np != nil {
 			np.Close()
@@ -124,7 +124,7 @@ func (c *Container) startRun(co *CreateOpts, consoleParent *os.File) (*ttyProxy,
 
 // waitForeground relays signals (and the notify socket) until init exits,
 // lets the terminal's output drain, and returns init's exit status.
-func waitForeground(pid int, sigc chan os.Signal, tty *ttyProxy, np *NotifyProxy) int {
+func waitForeground(pid int, sigc chan os.Signal, tty *ttyProxy, np *notifyProxy) int {
 	relayed := make(chan struct{})
 	if np != nil {
 		// In the foreground we are the service's main process. The relay

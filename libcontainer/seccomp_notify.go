@@ -126,7 +126,7 @@ func (r *syncReader) close() {
 // seccompAgent returns what to do with the listener of the filter of the
 // process pid, in container st (whose status is given): send it to the
 // agent. nil when the profile has no SCMP_ACT_NOTIFY rule.
-func seccompAgent(st *State, status specs.ContainerState, pid int) func(*os.File) error {
+func seccompAgent(st *containerState, status specs.ContainerState, pid int) func(*os.File) error {
 	if st.Config == nil || st.Config.Linux == nil || !seccompNotifies(st.Config.Linux.Seccomp) {
 		return nil
 	}

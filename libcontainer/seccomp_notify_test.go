@@ -92,12 +92,12 @@ func TestSendToSeccompAgent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	st := &State{ID: "c1", Bundle: "/b", InitPid: 42, Config: &specs.Spec{
+	st := &containerState{ID: "c1", Bundle: "/b", InitPid: 42, Config: &specs.Spec{
 		Annotations: map[string]string{"k": "v"},
 		Linux: &specs.Linux{Seccomp: &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, ListenerPath: sock,
 			ListenerMetadata: "meta", Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir"}, Action: specs.ActNotify}}}},
 	}}
-	if seccompAgent(&State{Config: &specs.Spec{Linux: &specs.Linux{}}}, specs.StateCreating, 1) != nil {
+	if seccompAgent(&containerState{Config: &specs.Spec{Linux: &specs.Linux{}}}, specs.StateCreating, 1) != nil {
 		t.Error("an agent for a container without seccomp")
 	}
 	agent := seccompAgent(st, specs.StateRunning, 43)

@@ -20,12 +20,12 @@ const (
 // Errors that the command layer reports as runc does.
 var (
 	ErrNotExist = errors.New("container does not exist")
-	ErrExist    = errors.New("container with given ID already exists")
+	errExist    = errors.New("container with given ID already exists")
 )
 
-// State is what a container's state directory records: the facts of its
+// containerState is what a container's state directory records: the facts of its
 // creation that cannot be derived later.
-type State struct {
+type containerState struct {
 	ID          string            `json:"id"`
 	InitPid     int               `json:"init_process_pid"`
 	InitStart   uint64            `json:"init_process_start"`
@@ -108,7 +108,7 @@ func newStateDir(root, id string) (*stateDir, error) {
 	p := filepath.Join(root, id)
 	if err := os.Mkdir(p, 0o711); err != nil {
 		if os.IsExist(err) {
-			return nil, ErrExist
+			return nil, errExist
 		}
 		return nil, fmt.Errorf("create container state %s: %w", p, err)
 	}
@@ -144,7 +144,7 @@ func (d *stateDir) remove() error {
 	return os.RemoveAll(d.path)
 }
 
-func (d *stateDir) load() (*State, error) {
+func (d *stateDir) load() (*containerState, error) {
 	data, err := readFile(filepath.Join(d.path, stateFile))
 	if err != nil {
 		if os.IsNotExist(err) {
@@ -152,7 +152,7 @@ func (d *stateDir) load() (*State, error) {
 		}
 		return nil, err
 	}
-	var s State
+	var s containerState
 	if err := json.Unmarshal(data, &s); err != nil {
 		return nil, damagedState(filepath.Join(d.path, stateFile), err.Error())
 	}
@@ -165,7 +165,7 @@ func (d *stateDir) load() (*State, error) {
 
 // save writes the state file atomically: a temporary file, fsync-free (the
 // state lives on tmpfs), then rename over the old one.
-func (d *stateDir) save(s *State) error {
+func (d *stateDir) save(s *containerState) error {
 	data, err := json.Marshal(s)
 	if err != nil {
 		return err
@@ -193,8 +193,8 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// WritePidFile writes pid to path atomically, as runc does (no newline).
-func WritePidFile(path string, pid int) error {
+// writePidFile writes pid to path atomically, as runc does (no newline).
+func writePidFile(path string, pid int) error {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return err

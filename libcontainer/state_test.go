@@ -48,11 +48,11 @@ func TestNewStateDirExists(t *testing.T) {
 		t.Fatalf("state dir not created: %v", err)
 	}
 	d2, err := newStateDir(root, "c1")
-	if !errors.Is(err, ErrExist) {
+	if !errors.Is(err, errExist) {
 		if d2 != nil {
 			d2.close()
 		}
-		t.Fatalf("second newStateDir = %v, want ErrExist", err)
+		t.Fatalf("second newStateDir = %v, want errExist", err)
 	}
 	if _, err := newStateDir(root, "../escape"); err == nil {
 		t.Error("newStateDir accepted an invalid id")
@@ -71,7 +71,7 @@ func TestStateSaveLoad(t *testing.T) {
 	if _, err := d.load(); !errors.Is(err, ErrNotExist) {
 		t.Errorf("load before save = %v, want ErrNotExist", err)
 	}
-	want := &State{
+	want := &containerState{
 		ID:          "c1",
 		InitPid:     4242,
 		InitStart:   987654321,
@@ -222,7 +222,7 @@ func TestStateDirRemove(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := d.save(&State{ID: "c1"}); err != nil {
+	if err := d.save(&containerState{ID: "c1"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.remove(); err != nil {
@@ -277,7 +277,7 @@ func TestList(t *testing.T) {
 func TestWritePidFile(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "pid")
-	if err := WritePidFile(p, 12345); err != nil {
+	if err := writePidFile(p, 12345); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(p)
@@ -288,7 +288,7 @@ func TestWritePidFile(t *testing.T) {
 		t.Errorf("pid file = %q, want %q (no newline)", data, "12345")
 	}
 	// Overwrite, with a shorter pid: no leftover bytes, no temp files.
-	if err := WritePidFile(p, 7); err != nil {
+	if err := writePidFile(p, 7); err != nil {
 		t.Fatal(err)
 	}
 	if data, _ := os.ReadFile(p); string(data) != "7" {
@@ -304,13 +304,13 @@ func TestWritePidFile(t *testing.T) {
 
 	// A relative path is taken from the working directory.
 	t.Chdir(dir)
-	if err := WritePidFile("rel.pid", os.Getpid()); err != nil {
+	if err := writePidFile("rel.pid", os.Getpid()); err != nil {
 		t.Fatal(err)
 	}
 	if data, _ := os.ReadFile(filepath.Join(dir, "rel.pid")); string(data) != strconv.Itoa(os.Getpid()) {
 		t.Errorf("relative pid file = %q", data)
 	}
-	if err := WritePidFile(filepath.Join(dir, "missing", "pid"), 1); err == nil {
+	if err := writePidFile(filepath.Join(dir, "missing", "pid"), 1); err == nil {
 		t.Error("pid file in a missing directory: no error")
 	}
 }
@@ -326,7 +326,7 @@ func TestStateConfigRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.close()
-	if err := d.save(&State{ID: "c", Config: s}); err != nil {
+	if err := d.save(&containerState{ID: "c", Config: s}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := d.load()

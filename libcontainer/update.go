@@ -15,8 +15,8 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// ErrNotRunning is what runc says when a verb needs a live container.
-var ErrNotRunning = errors.New("container not running")
+// errNotRunning is what runc says when a verb needs a live container.
+var errNotRunning = errors.New("container not running")
 
 // resctrlInfo is where the kernel describes the Intel RDT features it has.
 var resctrlInfo = "/sys/fs/resctrl/info"
@@ -51,8 +51,8 @@ func (c *Container) Update(r *specs.LinuxResources) error {
 	if r == nil {
 		r = &specs.LinuxResources{}
 	}
-	if c.Status() == Stopped {
-		return ErrNotRunning
+	if c.status() == stopped {
+		return errNotRunning
 	}
 	if m := r.Memory; m != nil && (m.Kernel != nil || m.KernelTCP != nil) {
 		logrus.Warn("kernel memory settings are ignored and will be removed")

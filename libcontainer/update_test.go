@@ -257,7 +257,7 @@ func updFakeContainer(t *testing.T, dir string, spec *specs.Spec) (*Container, *
 	if err != nil {
 		t.Fatal(err)
 	}
-	state := &State{ID: "fake", InitPid: child.Process.Pid, InitStart: start, Config: spec, CgroupPaths: map[string]string{"": dir}}
+	state := &containerState{ID: "fake", InitPid: child.Process.Pid, InitStart: start, Config: spec, CgroupPaths: map[string]string{"": dir}}
 	sd := &stateDir{path: t.TempDir()}
 	if err := sd.save(state); err != nil {
 		t.Fatal(err)
@@ -311,7 +311,7 @@ func TestUpdateV2Fake(t *testing.T) {
 	if *r.Memory.Limit != 32<<20 || *r.Memory.Swap != 48<<20 || *r.CPU.Shares != 512 || *r.Pids.Limit != 42 || len(r.Devices) != 1 {
 		t.Errorf("saved resources: %s", updJSON(t, r))
 	}
-	if p := c.State().Config.Linux.Resources.Pids; p == nil || *p.Limit != 42 {
+	if p := c.state.Config.Linux.Resources.Pids; p == nil || *p.Limit != 42 {
 		t.Error("loaded state not updated")
 	}
 	// The spec the container was loaded with is not changed in place.
@@ -349,7 +349,7 @@ func TestUpdateV2FakeFailure(t *testing.T) {
 	if got := updRead(t, dir, "pids.max"); got != "max" {
 		t.Errorf("pids.max = %q after the rollback, want max", got)
 	}
-	if c.State().Config.Linux.Resources.Pids != nil {
+	if c.state.Config.Linux.Resources.Pids != nil {
 		t.Error("loaded state changed by a failed update")
 	}
 }
@@ -361,7 +361,7 @@ func TestUpdateStoppedContainer(t *testing.T) {
 	child.Process.Kill()
 	child.Wait()
 	before, _ := os.ReadFile(filepath.Join(c.dir.path, stateFile))
-	if err := c.Update(&specs.LinuxResources{Pids: &specs.LinuxPids{Limit: updPtr[int64](7)}}); err != ErrNotRunning {
+	if err := c.Update(&specs.LinuxResources{Pids: &specs.LinuxPids{Limit: updPtr[int64](7)}}); err != errNotRunning {
 		t.Errorf("update of a stopped container: %v", err)
 	}
 	after, _ := os.ReadFile(filepath.Join(c.dir.path, stateFile))

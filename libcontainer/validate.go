@@ -63,7 +63,7 @@ func ParseSpec(data []byte) (*specs.Spec, error) {
 
 // validateSpec rejects what runc rejects before anything is made. It is
 // the one entry point of config validation: LoadSpec (config.json), Create
-// (create, run) and Restore go through it; exec checks its process with
+// (create, run) and restore go through it; exec checks its process with
 // the process checks of the list (checkExec).
 func validateSpec(spec *specs.Spec) error {
 	for _, check := range specChecks {
