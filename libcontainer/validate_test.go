@@ -224,3 +224,56 @@ func TestLoadSpec(t *testing.T) {
 		t.Errorf("bad config.json: %v, want an error naming the file", err)
 	}
 }
+
+// TestValidateSpecOrder pins the order of specChecks: a config with two
+// errors reports the one of the earlier check, whatever the later one.
+func TestValidateSpecOrder(t *testing.T) {
+	// One error per check, in the order of specChecks.
+	faults := []struct {
+		name   string
+		mutate func(*specs.Spec)
+	}{
+		{"version", func(s *specs.Spec) { s.Version = "" }},
+		{"root", func(s *specs.Spec) { s.Root = nil }},
+		{"process", func(s *specs.Spec) { s.Process.Cwd = "tmp" }},
+		{"linux", func(s *specs.Spec) { s.Linux = nil }},
+		{"namespace needs", func(s *specs.Spec) { s.Hostname = "box" }},
+		{"mounts", func(s *specs.Spec) { s.Mounts = append(s.Mounts, specs.Mount{Destination: ""}) }},
+		{"hooks", func(s *specs.Spec) { s.Hooks = &specs.Hooks{Poststop: []specs.Hook{{Path: "rel"}}} }},
+		{"rlimits", func(s *specs.Spec) {
+			s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_BOGUS", Soft: 1, Hard: 1}}
+		}},
+		{"namespaces", func(s *specs.Spec) {
+			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: "bogus"})
+		}},
+		{"net devices", func(s *specs.Spec) { s.Linux.NetDevices = map[string]specs.LinuxNetDevice{"eth9": {}} }},
+		{"personality", func(s *specs.Spec) { s.Linux.Personality = &specs.LinuxPersonality{Domain: "bogus"} }},
+		{"sysctl", func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"vm.bogus": "1"} }},
+		{"sched", func(s *specs.Spec) { s.Process.Scheduler = &specs.Scheduler{Policy: "bogus"} }},
+		{"intel rdt", func(s *specs.Spec) { s.Linux.IntelRdt = &specs.LinuxIntelRdt{} }},
+		{"memory policy", func(s *specs.Spec) { s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{} }},
+		{"lsm", func(s *specs.Spec) { s.Linux.MountLabel = "system_u:object_r:bogus_t:s0" }},
+		{"seccomp", func(s *specs.Spec) { s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: "bogus"} }},
+	}
+	alone := make([]error, len(faults))
+	for i, f := range faults {
+		s := minimalSpec()
+		f.mutate(s)
+		if alone[i] = validateSpec(s); alone[i] == nil && f.name != "lsm" {
+			t.Fatalf("%s: the fault is not refused", f.name)
+		}
+	}
+	for i := range faults {
+		for j := i + 1; j < len(faults); j++ {
+			if alone[i] == nil || alone[j] == nil {
+				continue // a fault this host accepts (SELinux enabled)
+			}
+			s := minimalSpec()
+			faults[j].mutate(s) // the later one first: the earlier may remove its field
+			faults[i].mutate(s)
+			if err := validateSpec(s); err == nil || err.Error() != alone[i].Error() {
+				t.Errorf("%s and %s: got %v, want %v", faults[i].name, faults[j].name, err, alone[i])
+			}
+		}
+	}
+}
