@@ -78,9 +78,9 @@ func (c *Container) Exec(eo *ExecOpts) (status int, err error) {
 	for _, stage := range []func() error{
 		x.prepareInit,  // runc init and its config
 		x.passConsole,  // the console socket, or a pair of our own
-		x.connectPidfd, // pidfd.go: the --pidfd-socket
+		x.connectPidfd, // the --pidfd-socket
 		x.startInit,    // signals caught, then runc init
-		x.runCStage,    // bootstrap.go's records: the namespaces joined
+		x.runCStage,    // the C stage joins the namespaces: the pid
 	} {
 		if err := stage(); err != nil {
 			return -1, err
