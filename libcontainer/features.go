@@ -68,7 +68,7 @@ func mountOptionNames() []string {
 	out := sortedKeys(mountFlagNames)
 	out = append(out, sortedKeys(propagationNames)...)
 	out = append(out, sortedKeys(recAttrNames)...)
-	out = append(out, "idmap", "ridmap") // bind mounts only: see idmap.go
+	out = append(out, "idmap", "ridmap") // bind mounts only: see userns/idmap.go
 	sort.Strings(out)
 	return out
 }

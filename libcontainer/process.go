@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ocirun/runc/libcontainer/nsenter"
+	"github.com/ocirun/runc/libcontainer/userns"
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
@@ -102,11 +103,11 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	}
 	warnSpec(spec)
 	if os.Geteuid() != 0 {
-		if err := validateRootlessEUID(spec); err != nil {
+		if err := userns.ValidateRootless(spec); err != nil {
 			return nil, err
 		}
 	}
-	if err := checkJoinUserns(spec); err != nil {
+	if err := userns.CheckJoin(spec); err != nil {
 		return nil, err
 	}
 	if err := checkNetDevices(spec, opts.Rootless); err != nil {

@@ -11,6 +11,7 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/moby/sys/mountinfo"
+	"github.com/ocirun/runc/libcontainer/userns"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
@@ -189,7 +190,7 @@ func setupRootfs(cfg *initConfig, beforePivot func() error) error {
 			continue
 		}
 		mc := mountCtx{bundle: cfg.Bundle, userns: cfg.HostDevices}
-		if !cfg.RuntimeSources && mountIsIDMapped(m) {
+		if !cfg.RuntimeSources && userns.IsIDMapped(m) {
 			return mountError(m, errors.New("idmapped mounts need a runtime running as root"))
 		}
 		if cfg.RuntimeSources && needsRuntimeSource(m, cfg.HostDevices) {

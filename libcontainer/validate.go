@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ocirun/runc/libcontainer/userns"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -103,7 +104,7 @@ func validateSpec(spec *specs.Spec) error {
 		if strings.ContainsRune(m.Destination, 0) || strings.ContainsRune(m.Source, 0) {
 			return fmt.Errorf("mount %q: invalid path", m.Destination)
 		}
-		if err := validateIDMapMount(spec, m); err != nil {
+		if err := userns.ValidateMount(spec, m); err != nil {
 			return err
 		}
 	}
