@@ -1,4 +1,10 @@
-package libcontainer
+// Package seccomp turns a runtime-spec linux.seccomp profile into a
+// seccomp filter and loads it: it checks profiles, compiles them with
+// libseccomp (plus an ENOSYS stub for newer syscalls), loads the program
+// with seccomp(2), and says what the linked libseccomp and the running
+// kernel support. Handing a notify listener to the seccomp agent is the
+// caller's.
+package seccomp
 
 import (
 	"encoding/binary"
@@ -11,7 +17,7 @@ import (
 	"unsafe"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	seccomp "github.com/seccomp/libseccomp-golang"
+	libseccomp "github.com/seccomp/libseccomp-golang"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
@@ -22,52 +28,52 @@ import (
 // the result with seccomp(2) ourselves. Loading it ourselves is what lets us
 // choose the flags, and get the listener descriptor of SCMP_ACT_NOTIFY.
 
-var seccompActions = map[specs.LinuxSeccompAction]seccomp.ScmpAction{
-	specs.ActKill:        seccomp.ActKillThread, // SCMP_ACT_KILL is the thread kill
-	specs.ActKillThread:  seccomp.ActKillThread,
-	specs.ActKillProcess: seccomp.ActKillProcess,
-	specs.ActTrap:        seccomp.ActTrap,
-	specs.ActErrno:       seccomp.ActErrno,
-	specs.ActTrace:       seccomp.ActTrace,
-	specs.ActAllow:       seccomp.ActAllow,
-	specs.ActLog:         seccomp.ActLog,
-	specs.ActNotify:      seccomp.ActNotify,
+var actions = map[specs.LinuxSeccompAction]libseccomp.ScmpAction{
+	specs.ActKill:        libseccomp.ActKillThread, // SCMP_ACT_KILL is the thread kill
+	specs.ActKillThread:  libseccomp.ActKillThread,
+	specs.ActKillProcess: libseccomp.ActKillProcess,
+	specs.ActTrap:        libseccomp.ActTrap,
+	specs.ActErrno:       libseccomp.ActErrno,
+	specs.ActTrace:       libseccomp.ActTrace,
+	specs.ActAllow:       libseccomp.ActAllow,
+	specs.ActLog:         libseccomp.ActLog,
+	specs.ActNotify:      libseccomp.ActNotify,
 }
 
-var seccompOps = map[specs.LinuxSeccompOperator]seccomp.ScmpCompareOp{
-	specs.OpNotEqual:     seccomp.CompareNotEqual,
-	specs.OpLessThan:     seccomp.CompareLess,
-	specs.OpLessEqual:    seccomp.CompareLessOrEqual,
-	specs.OpEqualTo:      seccomp.CompareEqual,
-	specs.OpGreaterEqual: seccomp.CompareGreaterEqual,
-	specs.OpGreaterThan:  seccomp.CompareGreater,
-	specs.OpMaskedEqual:  seccomp.CompareMaskedEqual,
+var ops = map[specs.LinuxSeccompOperator]libseccomp.ScmpCompareOp{
+	specs.OpNotEqual:     libseccomp.CompareNotEqual,
+	specs.OpLessThan:     libseccomp.CompareLess,
+	specs.OpLessEqual:    libseccomp.CompareLessOrEqual,
+	specs.OpEqualTo:      libseccomp.CompareEqual,
+	specs.OpGreaterEqual: libseccomp.CompareGreaterEqual,
+	specs.OpGreaterThan:  libseccomp.CompareGreater,
+	specs.OpMaskedEqual:  libseccomp.CompareMaskedEqual,
 }
 
-// seccompFlagTsync is in the runtime spec but has no constant in specs-go.
-const seccompFlagTsync specs.LinuxSeccompFlag = "SECCOMP_FILTER_FLAG_TSYNC"
+// flagTsync is in the runtime spec but has no constant in specs-go.
+const flagTsync specs.LinuxSeccompFlag = "SECCOMP_FILTER_FLAG_TSYNC"
 
-// seccompFlags are the filter flags we know, with the bit each one asks
+// flags are the filter flags we know, with the bit each one asks
 // seccomp(2) for. TSYNC asks for none: the filter is loaded on the thread
 // that execs the container's process, and init's other threads (all of
 // them the Go runtime's) end at that execve anyway. Synchronising them
 // would only let a notified syscall of the Go runtime's block init before
 // the agent has the listener. WAIT_KILLABLE_RECV is only meaningful (and
 // only accepted by the kernel) together with a listener.
-var seccompFlags = map[specs.LinuxSeccompFlag]uintptr{
-	seccompFlagTsync:                       0,
+var flags = map[specs.LinuxSeccompFlag]uintptr{
+	flagTsync:                              0,
 	specs.LinuxSeccompFlagLog:              unix.SECCOMP_FILTER_FLAG_LOG,
 	specs.LinuxSeccompFlagSpecAllow:        unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW,
 	specs.LinuxSeccompFlagWaitKillableRecv: unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
 }
 
-// seccompAction turns a spec action (with its errnoRet) into libseccomp's.
-func seccompAction(a specs.LinuxSeccompAction, errnoRet *uint) (seccomp.ScmpAction, error) {
-	act, ok := seccompActions[a]
+// action turns a spec action (with its errnoRet) into libseccomp's.
+func action(a specs.LinuxSeccompAction, errnoRet *uint) (libseccomp.ScmpAction, error) {
+	act, ok := actions[a]
 	if !ok {
 		return 0, fmt.Errorf("unknown seccomp action %q", a)
 	}
-	if act == seccomp.ActErrno || act == seccomp.ActTrace {
+	if act == libseccomp.ActErrno || act == libseccomp.ActTrace {
 		ret := uint(unix.EPERM)
 		if errnoRet != nil {
 			ret = *errnoRet
@@ -79,18 +85,18 @@ func seccompAction(a specs.LinuxSeccompAction, errnoRet *uint) (seccomp.ScmpActi
 	return act, nil
 }
 
-func seccompArch(a specs.Arch) (seccomp.ScmpArch, error) {
+func archOf(a specs.Arch) (libseccomp.ScmpArch, error) {
 	name := strings.ToLower(strings.TrimPrefix(string(a), "SCMP_ARCH_"))
-	arch, err := seccomp.GetArchFromString(name)
+	arch, err := libseccomp.GetArchFromString(name)
 	if err != nil {
 		return 0, fmt.Errorf("unknown seccomp architecture %q", a)
 	}
 	return arch, nil
 }
 
-// seccompNotifies tells whether the profile has SCMP_ACT_NOTIFY rules, so
+// Notifies tells whether the profile has SCMP_ACT_NOTIFY rules, so
 // that its filter comes with a listener for a seccomp agent.
-func seccompNotifies(s *specs.LinuxSeccomp) bool {
+func Notifies(s *specs.LinuxSeccomp) bool {
 	if s == nil {
 		return false
 	}
@@ -102,26 +108,26 @@ func seccompNotifies(s *specs.LinuxSeccomp) bool {
 	return false
 }
 
-// validateSeccomp checks a profile before anything is made: the names in
+// Validate checks a profile before anything is made: the names in
 // it, the flags (also against the running kernel), and what SCMP_ACT_NOTIFY
 // needs. Syscall names libseccomp does not know are not an error: they are
 // skipped, as runc does, so that a profile written for a newer kernel
 // still loads; a debug message names them.
-func validateSeccomp(s *specs.LinuxSeccomp) error {
-	if err := checkSeccomp(s); err != nil {
+func Validate(s *specs.LinuxSeccomp) error {
+	if err := check(s); err != nil {
 		return err
 	}
 	if s == nil {
 		return nil
 	}
 	for _, f := range s.Flags {
-		if err := seccompFlagSupported(f); err != nil {
+		if err := flagSupported(f); err != nil {
 			return err
 		}
 	}
 	for _, sc := range s.Syscalls {
 		for _, name := range sc.Names {
-			if _, err := seccomp.GetSyscallFromName(name); err != nil {
+			if _, err := libseccomp.GetSyscallFromName(name); err != nil {
 				logrus.Debugf("seccomp: unknown syscall %q in the profile is ignored", name)
 			}
 		}
@@ -129,8 +135,8 @@ func validateSeccomp(s *specs.LinuxSeccomp) error {
 	return nil
 }
 
-// checkSeccomp is the part of validateSeccomp that init repeats.
-func checkSeccomp(s *specs.LinuxSeccomp) error {
+// check is the part of Validate that init repeats.
+func check(s *specs.LinuxSeccomp) error {
 	if s == nil {
 		return nil
 	}
@@ -140,21 +146,21 @@ func checkSeccomp(s *specs.LinuxSeccomp) error {
 		// agent that has no listener yet.
 		return errors.New("seccomp: SCMP_ACT_NOTIFY cannot be the default action")
 	}
-	if _, err := seccompAction(s.DefaultAction, s.DefaultErrnoRet); err != nil {
+	if _, err := action(s.DefaultAction, s.DefaultErrnoRet); err != nil {
 		return err
 	}
 	for _, a := range s.Architectures {
-		if _, err := seccompArch(a); err != nil {
+		if _, err := archOf(a); err != nil {
 			return err
 		}
 	}
 	for _, f := range s.Flags {
-		if _, ok := seccompFlags[f]; !ok {
+		if _, ok := flags[f]; !ok {
 			return fmt.Errorf("unknown seccomp flag %q", f)
 		}
 	}
 	for _, sc := range s.Syscalls {
-		if _, err := seccompAction(sc.Action, sc.ErrnoRet); err != nil {
+		if _, err := action(sc.Action, sc.ErrnoRet); err != nil {
 			return err
 		}
 		if sc.Action == specs.ActNotify {
@@ -172,7 +178,7 @@ func checkSeccomp(s *specs.LinuxSeccomp) error {
 			}
 		}
 		for _, arg := range sc.Args {
-			if _, ok := seccompOps[arg.Op]; !ok {
+			if _, ok := ops[arg.Op]; !ok {
 				return fmt.Errorf("unknown seccomp operator %q", arg.Op)
 			}
 			if arg.Index > 5 {
@@ -183,11 +189,11 @@ func checkSeccomp(s *specs.LinuxSeccomp) error {
 	return nil
 }
 
-// seccompFlagSupported asks the kernel whether it knows a filter flag: with
+// flagSupported asks the kernel whether it knows a filter flag: with
 // a known flag seccomp(2) fails on the missing program (EFAULT), with an
 // unknown one on the flags (EINVAL).
-func seccompFlagSupported(f specs.LinuxSeccompFlag) error {
-	bit, ok := seccompFlags[f]
+func flagSupported(f specs.LinuxSeccompFlag) error {
+	bit, ok := flags[f]
 	if !ok {
 		return fmt.Errorf("unknown seccomp flag %q", f)
 	}
@@ -204,37 +210,37 @@ func seccompFlagSupported(f specs.LinuxSeccompFlag) error {
 	return fmt.Errorf("seccomp flag %s is not supported by this kernel: %v", f, errno)
 }
 
-// seccompSupportedFlags lists the known flags the running kernel takes.
-func seccompSupportedFlags() []string {
+// SupportedFlags lists the known flags the running kernel takes.
+func SupportedFlags() []string {
 	var out []string
-	for _, f := range sortedKeys(seccompFlags) {
-		if seccompFlagSupported(specs.LinuxSeccompFlag(f)) == nil {
+	for _, f := range sortedKeys(flags) {
+		if flagSupported(specs.LinuxSeccompFlag(f)) == nil {
 			out = append(out, f)
 		}
 	}
 	return out
 }
 
-// seccompProgram is a compiled profile: the cBPF program and the flags to
+// Program is a compiled profile: the cBPF program and the flags to
 // load it with.
-type seccompProgram struct {
+type Program struct {
 	insns []unix.SockFilter
 	flags uintptr
 }
 
-// compileSeccomp builds the filter of a profile.
-func compileSeccomp(s *specs.LinuxSeccomp) (*seccompProgram, error) {
-	if err := checkSeccomp(s); err != nil {
+// Compile builds the filter of a profile.
+func Compile(s *specs.LinuxSeccomp) (*Program, error) {
+	if err := check(s); err != nil {
 		return nil, err
 	}
-	def, _ := seccompAction(s.DefaultAction, s.DefaultErrnoRet)
-	f, err := seccomp.NewFilter(def)
+	def, _ := action(s.DefaultAction, s.DefaultErrnoRet)
+	f, err := libseccomp.NewFilter(def)
 	if err != nil {
 		return nil, fmt.Errorf("create seccomp filter: %w", err)
 	}
 	defer f.Release()
 	for _, a := range s.Architectures {
-		arch, _ := seccompArch(a)
+		arch, _ := archOf(a)
 		if err := f.AddArch(arch); err != nil {
 			return nil, fmt.Errorf("add seccomp architecture %s: %w", a, err)
 		}
@@ -245,18 +251,18 @@ func compileSeccomp(s *specs.LinuxSeccomp) (*seccompProgram, error) {
 		f.SetOptimize(2) // an older libseccomp without it still works
 	}
 	for _, sc := range s.Syscalls {
-		act, _ := seccompAction(sc.Action, sc.ErrnoRet)
+		act, _ := action(sc.Action, sc.ErrnoRet)
 		if act == def {
 			// libseccomp refuses a rule that does what the default does;
 			// it is redundant, so it is skipped, as runc does.
 			continue
 		}
 		for _, name := range sc.Names {
-			call, err := seccomp.GetSyscallFromName(name)
+			call, err := libseccomp.GetSyscallFromName(name)
 			if err != nil {
-				continue // unknown to libseccomp: skipped (validateSeccomp logs it)
+				continue // unknown to libseccomp: skipped (Validate logs it)
 			}
-			if err := addSeccompRule(f, call, act, sc.Args); err != nil {
+			if err := addRule(f, call, act, sc.Args); err != nil {
 				return nil, fmt.Errorf("seccomp rule for %s: %w", name, err)
 			}
 		}
@@ -265,7 +271,7 @@ func compileSeccomp(s *specs.LinuxSeccomp) (*seccompProgram, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !seccompAllows(s.DefaultAction) {
+	if !allows(s.DefaultAction) {
 		stub, err := enosysStub(s)
 		if err != nil {
 			return nil, err
@@ -275,11 +281,11 @@ func compileSeccomp(s *specs.LinuxSeccomp) (*seccompProgram, error) {
 	if len(insns) > unix.BPF_MAXINSNS {
 		return nil, fmt.Errorf("seccomp filter too long: %d instructions (the kernel takes %d)", len(insns), unix.BPF_MAXINSNS)
 	}
-	p := &seccompProgram{insns: insns}
+	p := &Program{insns: insns}
 	for _, fl := range s.Flags {
-		p.flags |= seccompFlags[fl]
+		p.flags |= flags[fl]
 	}
-	if seccompNotifies(s) {
+	if Notifies(s) {
 		p.flags |= unix.SECCOMP_FILTER_FLAG_NEW_LISTENER
 	} else {
 		p.flags &^= unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
@@ -287,21 +293,21 @@ func compileSeccomp(s *specs.LinuxSeccomp) (*seccompProgram, error) {
 	return p, nil
 }
 
-// seccompAllows reports the default actions that let a syscall run: no
+// allows reports the default actions that let a syscall run: no
 // ENOSYS stub is put before those (a tracer, too, is expected to cope with
 // syscalls it does not know).
-func seccompAllows(a specs.LinuxSeccompAction) bool {
+func allows(a specs.LinuxSeccompAction) bool {
 	return a == specs.ActAllow || a == specs.ActLog || a == specs.ActTrace
 }
 
-// addSeccompRule adds one syscall's rule. Conditions on distinct arguments
+// addRule adds one syscall's rule. Conditions on distinct arguments
 // must all match (one rule); several conditions on the same argument are
 // alternatives (one rule each), which is how runc reads a profile.
-func addSeccompRule(f *seccomp.ScmpFilter, call seccomp.ScmpSyscall, act seccomp.ScmpAction, args []specs.LinuxSeccompArg) error {
+func addRule(f *libseccomp.ScmpFilter, call libseccomp.ScmpSyscall, act libseccomp.ScmpAction, args []specs.LinuxSeccompArg) error {
 	if len(args) == 0 {
 		return f.AddRule(call, act)
 	}
-	conds := make([]seccomp.ScmpCondition, 0, len(args))
+	conds := make([]libseccomp.ScmpCondition, 0, len(args))
 	seen := map[uint]bool{}
 	sameIndex := false
 	for _, a := range args {
@@ -309,7 +315,7 @@ func addSeccompRule(f *seccomp.ScmpFilter, call seccomp.ScmpSyscall, act seccomp
 		if a.Op == specs.OpMaskedEqual {
 			values = append(values, a.ValueTwo) // mask, then the value
 		}
-		c, err := seccomp.MakeCondition(a.Index, seccompOps[a.Op], values...)
+		c, err := libseccomp.MakeCondition(a.Index, ops[a.Op], values...)
 		if err != nil {
 			return err
 		}
@@ -323,7 +329,7 @@ func addSeccompRule(f *seccomp.ScmpFilter, call seccomp.ScmpSyscall, act seccomp
 		return f.AddRuleConditional(call, act, conds)
 	}
 	for _, c := range conds {
-		if err := f.AddRuleConditional(call, act, []seccomp.ScmpCondition{c}); err != nil {
+		if err := f.AddRuleConditional(call, act, []libseccomp.ScmpCondition{c}); err != nil {
 			return err
 		}
 	}
@@ -331,7 +337,7 @@ func addSeccompRule(f *seccomp.ScmpFilter, call seccomp.ScmpSyscall, act seccomp
 }
 
 // exportBPF returns libseccomp's program for the filter.
-func exportBPF(f *seccomp.ScmpFilter) ([]unix.SockFilter, error) {
+func exportBPF(f *libseccomp.ScmpFilter) ([]unix.SockFilter, error) {
 	fd, err := unix.MemfdCreate("seccomp-bpf", unix.MFD_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("export seccomp filter: %w", err)
@@ -373,19 +379,19 @@ func decodeBPF(raw []byte) ([]unix.SockFilter, error) {
 // auditArches maps libseccomp's architectures to the AUDIT_ARCH_* value
 // the kernel puts in seccomp_data.arch. x32 shares x86_64's, with bit 30
 // set in the syscall number.
-var auditArches = map[seccomp.ScmpArch]uint32{
-	seccomp.ArchX86: unix.AUDIT_ARCH_I386, seccomp.ArchAMD64: unix.AUDIT_ARCH_X86_64,
-	seccomp.ArchX32: unix.AUDIT_ARCH_X86_64, seccomp.ArchARM: unix.AUDIT_ARCH_ARM,
-	seccomp.ArchARM64: unix.AUDIT_ARCH_AARCH64, seccomp.ArchMIPS: unix.AUDIT_ARCH_MIPS,
-	seccomp.ArchMIPS64: unix.AUDIT_ARCH_MIPS64, seccomp.ArchMIPS64N32: unix.AUDIT_ARCH_MIPS64N32,
-	seccomp.ArchMIPSEL: unix.AUDIT_ARCH_MIPSEL, seccomp.ArchMIPSEL64: unix.AUDIT_ARCH_MIPSEL64,
-	seccomp.ArchMIPSEL64N32: unix.AUDIT_ARCH_MIPSEL64N32, seccomp.ArchPPC: unix.AUDIT_ARCH_PPC,
-	seccomp.ArchPPC64: unix.AUDIT_ARCH_PPC64, seccomp.ArchPPC64LE: unix.AUDIT_ARCH_PPC64LE,
-	seccomp.ArchS390: unix.AUDIT_ARCH_S390, seccomp.ArchS390X: unix.AUDIT_ARCH_S390X,
-	seccomp.ArchPARISC: unix.AUDIT_ARCH_PARISC, seccomp.ArchPARISC64: unix.AUDIT_ARCH_PARISC64,
-	seccomp.ArchRISCV64: unix.AUDIT_ARCH_RISCV64, seccomp.ArchLOONGARCH64: unix.AUDIT_ARCH_LOONGARCH64,
-	seccomp.ArchM68K: unix.AUDIT_ARCH_M68K, seccomp.ArchSH: unix.AUDIT_ARCH_SHEL,
-	seccomp.ArchSHEB: unix.AUDIT_ARCH_SH,
+var auditArches = map[libseccomp.ScmpArch]uint32{
+	libseccomp.ArchX86: unix.AUDIT_ARCH_I386, libseccomp.ArchAMD64: unix.AUDIT_ARCH_X86_64,
+	libseccomp.ArchX32: unix.AUDIT_ARCH_X86_64, libseccomp.ArchARM: unix.AUDIT_ARCH_ARM,
+	libseccomp.ArchARM64: unix.AUDIT_ARCH_AARCH64, libseccomp.ArchMIPS: unix.AUDIT_ARCH_MIPS,
+	libseccomp.ArchMIPS64: unix.AUDIT_ARCH_MIPS64, libseccomp.ArchMIPS64N32: unix.AUDIT_ARCH_MIPS64N32,
+	libseccomp.ArchMIPSEL: unix.AUDIT_ARCH_MIPSEL, libseccomp.ArchMIPSEL64: unix.AUDIT_ARCH_MIPSEL64,
+	libseccomp.ArchMIPSEL64N32: unix.AUDIT_ARCH_MIPSEL64N32, libseccomp.ArchPPC: unix.AUDIT_ARCH_PPC,
+	libseccomp.ArchPPC64: unix.AUDIT_ARCH_PPC64, libseccomp.ArchPPC64LE: unix.AUDIT_ARCH_PPC64LE,
+	libseccomp.ArchS390: unix.AUDIT_ARCH_S390, libseccomp.ArchS390X: unix.AUDIT_ARCH_S390X,
+	libseccomp.ArchPARISC: unix.AUDIT_ARCH_PARISC, libseccomp.ArchPARISC64: unix.AUDIT_ARCH_PARISC64,
+	libseccomp.ArchRISCV64: unix.AUDIT_ARCH_RISCV64, libseccomp.ArchLOONGARCH64: unix.AUDIT_ARCH_LOONGARCH64,
+	libseccomp.ArchM68K: unix.AUDIT_ARCH_M68K, libseccomp.ArchSH: unix.AUDIT_ARCH_SHEL,
+	libseccomp.ArchSHEB: unix.AUDIT_ARCH_SH,
 }
 
 const x32SyscallBit = 0x40000000
@@ -445,12 +451,12 @@ var (
 func enosysStub(s *specs.LinuxSeccomp) ([]unix.SockFilter, error) {
 	type key struct {
 		audit uint32
-		arch  seccomp.ScmpArch
+		arch  libseccomp.ScmpArch
 	}
-	maxima := map[key]seccomp.ScmpSyscall{}
+	maxima := map[key]libseccomp.ScmpSyscall{}
 	var audits []uint32
 	for _, a := range s.Architectures {
-		arch, err := seccompArch(a)
+		arch, err := archOf(a)
 		if err != nil {
 			return nil, err
 		}
@@ -462,12 +468,12 @@ func enosysStub(s *specs.LinuxSeccomp) ([]unix.SockFilter, error) {
 		if _, seen := maxima[k]; seen {
 			continue
 		}
-		var highest seccomp.ScmpSyscall
+		var highest libseccomp.ScmpSyscall
 		for _, sc := range s.Syscalls {
 			for _, name := range sc.Names {
 				// Negative numbers are libseccomp's pseudo syscalls,
 				// names that do not exist on this architecture.
-				if n, err := seccomp.GetSyscallFromNameByArch(name, arch); err == nil && n > highest {
+				if n, err := libseccomp.GetSyscallFromNameByArch(name, arch); err == nil && n > highest {
 					highest = n
 				}
 			}
@@ -495,8 +501,8 @@ func enosysStub(s *specs.LinuxSeccomp) ([]unix.SockFilter, error) {
 		head := len(prog)
 		add(bpfJeq, audit, fallThrough, fallThrough) // jf set below
 		add(bpfLd, offNr, fallThrough, fallThrough)
-		amd64, hasAMD64 := maxima[key{audit, seccomp.ArchAMD64}]
-		x32, hasX32 := maxima[key{audit, seccomp.ArchX32}]
+		amd64, hasAMD64 := maxima[key{audit, libseccomp.ArchAMD64}]
+		x32, hasX32 := maxima[key{audit, libseccomp.ArchX32}]
 		switch {
 		case hasAMD64 && hasX32:
 			add(bpfJset, x32SyscallBit, stubJump{to: 1}, fallThrough)
@@ -513,7 +519,7 @@ func enosysStub(s *specs.LinuxSeccomp) ([]unix.SockFilter, error) {
 				if k.audit != audit {
 					continue
 				}
-				if k.arch == seccomp.ArchS390 || k.arch == seccomp.ArchS390X {
+				if k.arch == libseccomp.ArchS390 || k.arch == libseccomp.ArchS390X {
 					add(bpfJeq, 0, toEnosys, fallThrough)
 				}
 				add(bpfJgt, uint32(highest), toEnosys, toFilter)
@@ -551,29 +557,19 @@ func enosysStub(s *specs.LinuxSeccomp) ([]unix.SockFilter, error) {
 	return prog, nil
 }
 
-// loadSeccomp compiles the profile and loads it on this thread, the one
-// that will execve. A filter with SCMP_ACT_NOTIFY rules comes with a
-// listener: it goes to the parent over sock at once, which hands it to the
-// seccomp agent, and is closed here.
-func loadSeccomp(s *specs.LinuxSeccomp, sock *os.File) error {
-	defer phase("init:seccomp")()
-	p, err := compileSeccomp(s)
-	if err != nil {
-		return err
-	}
-	listen := p.flags&unix.SECCOMP_FILTER_FLAG_NEW_LISTENER != 0
-	// Everything the hand-over needs is made before the filter is loaded:
-	// from then on, each system call of ours may be the agent's to answer,
-	// and it has no listener until the message has gone.
-	var send func(listener int) error
-	if listen {
-		if sock == nil {
-			return errors.New("seccomp: no channel to hand the listener over")
-		}
-		if send, err = listenerSender(sock); err != nil {
-			return err
-		}
-	}
+// Listens tells whether the filter comes with a listener (the profile has
+// SCMP_ACT_NOTIFY rules), which Load then hands to send.
+func (p *Program) Listens() bool {
+	return p.flags&unix.SECCOMP_FILTER_FLAG_NEW_LISTENER != 0
+}
+
+// Load loads the filter on this thread, the one that will execve. The
+// listener of a filter that has one goes to send at once, and is closed
+// here. Everything send needs must be made before: from the moment the
+// filter is loaded, each system call may be the agent's to answer, and it
+// has no listener until send is done.
+func (p *Program) Load(send func(listener int) error) error {
+	listen := p.Listens()
 	prog := unix.SockFprog{Len: uint16(len(p.insns)), Filter: &p.insns[0]}
 	logrus.Debugf("seccomp filter flags: %d", p.flags)
 	r, _, errno := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, p.flags, uintptr(unsafe.Pointer(&prog)))
@@ -584,7 +580,7 @@ func loadSeccomp(s *specs.LinuxSeccomp, sock *os.File) error {
 	if !listen {
 		return nil
 	}
-	err = send(int(r))
+	err := send(int(r))
 	unix.Close(int(r))
 	if err != nil {
 		return fmt.Errorf("seccomp: hand the listener to the runtime: %w", err)
