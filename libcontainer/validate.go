@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ocirun/runc/libcontainer/seccomp"
 	"github.com/ocirun/runc/libcontainer/userns"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -146,7 +147,7 @@ func validateSpec(spec *specs.Spec) error {
 	if err := validateLSM(spec); err != nil {
 		return err
 	}
-	return validateSeccomp(spec.Linux.Seccomp)
+	return seccomp.Validate(spec.Linux.Seccomp)
 }
 
 // checkVersion accepts the 1.x versions of the runtime spec, as runc does.
