@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ocirun/runc/libcontainer/cgroup"
 	"github.com/opencontainers/cgroups"
 	"github.com/opencontainers/cgroups/fscommon"
 	"github.com/sirupsen/logrus"
@@ -347,7 +348,7 @@ type oomNotifier interface {
 // newOOMNotifier watches the container's memory cgroup; it returns nil
 // when the container has no memory cgroup (e.g. rootless without access).
 func newOOMNotifier(m cgroups.Manager) (oomNotifier, error) {
-	if cgIsUnified() {
+	if cgroup.IsUnified() {
 		dir := m.Path("")
 		if dir == "" || !pathExists(filepath.Join(dir, "memory.events")) {
 			return nil, nil

@@ -1,4 +1,4 @@
-package libcontainer
+package cgroup
 
 // Cgroup handling: turning the OCI spec into the configuration of
 // github.com/opencontainers/cgroups, choosing and rebuilding managers,
@@ -33,38 +33,45 @@ import (
 // systemd is not the init system.
 var errNoSystemd = errors.New("systemd cgroup driver requested (--systemd-cgroup) but systemd is not running")
 
-// errCgUnifiedOnV1 is returned when linux.resources.unified is set on a host
+// configError is a linux.resources or linux.cgroupsPath that does not
+// convert; it reads as the parent package's configuration errors do.
+type configError struct{ err error }
+
+func (e *configError) Error() string { return "invalid configuration: " + e.err.Error() }
+func (e *configError) Unwrap() error { return e.err }
+
+// errUnifiedOnV1 is returned when linux.resources.unified is set on a host
 // without the cgroup v2 unified hierarchy (legacy or hybrid layout).
-var errCgUnifiedOnV1 = errors.New("linux.resources.unified requires cgroup v2 (unified hierarchy), but this host uses cgroup v1")
+var errUnifiedOnV1 = errors.New("linux.resources.unified requires cgroup v2 (unified hierarchy), but this host uses cgroup v1")
 
-// cgIsUnified reports whether the host runs the pure cgroup v2 hierarchy.
+// IsUnified reports whether the host runs the pure cgroup v2 hierarchy.
 // A variable so that tests can exercise the v2 conversions on any host.
-var cgIsUnified = cgroups.IsCgroup2UnifiedMode
+var IsUnified = cgroups.IsCgroup2UnifiedMode
 
-// cgSystemdRunning reports whether systemd is the init system (variable for tests).
-var cgSystemdRunning = systemd.IsRunningSystemd
+// systemdRunning reports whether systemd is the init system (variable for tests).
+var systemdRunning = systemd.IsRunningSystemd
 
 const (
-	// cgSystemdPropPrefix introduces annotations that become systemd unit properties.
-	cgSystemdPropPrefix = "org.systemd.property."
-	// cgDefaultMountFlags are used for the tmpfs holding the v1 hierarchies
+	// systemdPropPrefix introduces annotations that become systemd unit properties.
+	systemdPropPrefix = "org.systemd.property."
+	// defaultMountFlags are used for the tmpfs holding the v1 hierarchies
 	// and for cgroup mounts inside a cgroup namespace.
-	cgDefaultMountFlags = unix.MS_NOEXEC | unix.MS_NOSUID | unix.MS_NODEV
-	// cgDestroyTimeout bounds how long destroyCgroup waits for busy cgroups.
-	cgDestroyTimeout = 2 * time.Second
-	// cgUnifiedRoot is where the cgroup v2 hierarchy lives on a pure v2 host.
-	cgUnifiedRoot = "/sys/fs/cgroup"
+	defaultMountFlags = unix.MS_NOEXEC | unix.MS_NOSUID | unix.MS_NODEV
+	// destroyTimeout bounds how long Destroy waits for busy cgroups.
+	destroyTimeout = 2 * time.Second
+	// unifiedRoot is where the cgroup v2 hierarchy lives on a pure v2 host.
+	unifiedRoot = "/sys/fs/cgroup"
 )
 
-// cgDefaultDevice is one of the devices every container may use.
-type cgDefaultDevice struct {
+// defaultDevice is one of the devices every container may use.
+type defaultDevice struct {
 	path string // "" for rules that are not about a single device node
 	rule devices.Rule
 }
 
-// cgDefaultDevices are the device cgroup rules appended after the spec's own
+// defaultDevices are the device cgroup rules appended after the spec's own
 // linux.resources.devices rules, in the same order as runc.
-var cgDefaultDevices = []cgDefaultDevice{
+var defaultDevices = []defaultDevice{
 	// mknod of any character or block device
 	{"", devices.Rule{Type: devices.CharDevice, Major: devices.Wildcard, Minor: devices.Wildcard, Permissions: "m", Allow: true}},
 	{"", devices.Rule{Type: devices.BlockDevice, Major: devices.Wildcard, Minor: devices.Wildcard, Permissions: "m", Allow: true}},
@@ -82,7 +89,7 @@ var cgDefaultDevices = []cgDefaultDevice{
 	{"", devices.Rule{Type: devices.CharDevice, Major: 10, Minor: 200, Permissions: "rwm", Allow: true}},
 }
 
-// cgroupConfig turns the spec into the cgroup library's configuration.
+// buildConfig turns the spec into the cgroup library's configuration.
 //
 // Placement: with the fs drivers, linux.cgroupsPath is cleaned and used as
 // is; absolute paths are relative to the cgroup mount points, relative ones
@@ -91,8 +98,8 @@ var cgDefaultDevices = []cgDefaultDevice{
 // "system.slice:runc:<id>" ("user.slice" for rootless on cgroup v2);
 // annotations org.systemd.property.<Name> become unit properties.
 //
-// Devices: the spec's rules first, then the default rules (see cgDeviceRules).
-func cgroupConfig(id string, spec *specs.Spec, systemd, rootless bool) (*cgroups.Cgroup, error) {
+// Devices: the spec's rules first, then the default rules (see DeviceRules).
+func buildConfig(id string, spec *specs.Spec, systemd, rootless bool) (*cgroups.Cgroup, error) {
 	if spec == nil {
 		return nil, errors.New("cgroup configuration: no spec")
 	}
@@ -107,10 +114,10 @@ func cgroupConfig(id string, spec *specs.Spec, systemd, rootless bool) (*cgroups
 	}
 
 	if systemd {
-		if err := cgSystemdPlacement(c, id, cgPath, rootless); err != nil {
+		if err := systemdPlacement(c, id, cgPath, rootless); err != nil {
 			return nil, err
 		}
-		props, err := cgSystemdProps(spec.Annotations)
+		props, err := systemdProps(spec.Annotations)
 		if err != nil {
 			return nil, err
 		}
@@ -124,17 +131,17 @@ func cgroupConfig(id string, spec *specs.Spec, systemd, rootless bool) (*cgroups
 			// cgroups the user did not ask for explicitly.
 			c.Name = id
 		} else {
-			c.Path = cgCleanPath(cgPath)
+			c.Path = cleanPath(cgPath)
 		}
 	}
 
 	if spec.Linux != nil && spec.Linux.Resources != nil {
-		if err := cgConvertResources(spec.Linux.Resources, c.Resources); err != nil {
+		if err := ConvertResources(spec.Linux.Resources, c.Resources); err != nil {
 			return nil, err
 		}
 	}
 
-	rules, err := cgDeviceRules(spec)
+	rules, err := DeviceRules(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -143,9 +150,9 @@ func cgroupConfig(id string, spec *specs.Spec, systemd, rootless bool) (*cgroups
 	return c, nil
 }
 
-// cgSystemdPlacement fills Parent, ScopePrefix and Name from a systemd-style
+// systemdPlacement fills Parent, ScopePrefix and Name from a systemd-style
 // cgroupsPath "slice:prefix:name".
-func cgSystemdPlacement(c *cgroups.Cgroup, id, cgPath string, rootless bool) error {
+func systemdPlacement(c *cgroups.Cgroup, id, cgPath string, rootless bool) error {
 	slice, prefix, name := "", "runc", id
 	if cgPath != "" {
 		parts := strings.Split(cgPath, ":")
@@ -162,7 +169,7 @@ func cgSystemdPlacement(c *cgroups.Cgroup, id, cgPath string, rootless bool) err
 	}
 	if slice == "" {
 		slice = "system.slice"
-		if rootless && cgIsUnified() {
+		if rootless && IsUnified() {
 			slice = "user.slice"
 		}
 	}
@@ -170,9 +177,9 @@ func cgSystemdPlacement(c *cgroups.Cgroup, id, cgPath string, rootless bool) err
 	return nil
 }
 
-// cgCleanPath cleans a cgroup path without letting a relative path climb
+// cleanPath cleans a cgroup path without letting a relative path climb
 // above its starting point ("../../x" becomes "x").
-func cgCleanPath(p string) string {
+func cleanPath(p string) string {
 	if p == "" {
 		return ""
 	}
@@ -186,17 +193,17 @@ func cgCleanPath(p string) string {
 	return rel
 }
 
-// cgSystemdProps converts org.systemd.property.<Name> annotations (values in
+// systemdProps converts org.systemd.property.<Name> annotations (values in
 // GVariant text format) into systemd unit properties. A property ending in
 // "Sec" (not "USec"/"NSec") takes seconds and is sent as the "USec" property.
-func cgSystemdProps(annotations map[string]string) ([]systemdDbus.Property, error) {
+func systemdProps(annotations map[string]string) ([]systemdDbus.Property, error) {
 	var props []systemdDbus.Property
 	for _, key := range slices.Sorted(maps.Keys(annotations)) {
-		name, ok := strings.CutPrefix(key, cgSystemdPropPrefix)
+		name, ok := strings.CutPrefix(key, systemdPropPrefix)
 		if !ok {
 			continue
 		}
-		if !cgValidPropName(name) {
+		if !validPropName(name) {
 			return nil, fmt.Errorf("annotation %s: invalid systemd property name %q", key, name)
 		}
 		value, err := dbus.ParseVariant(annotations[key], dbus.Signature{})
@@ -204,7 +211,7 @@ func cgSystemdProps(annotations map[string]string) ([]systemdDbus.Property, erro
 			return nil, fmt.Errorf("annotation %s: value %q is not in GVariant text format: %w", key, annotations[key], err)
 		}
 		if strings.HasSuffix(name, "Sec") && !strings.HasSuffix(name, "USec") && !strings.HasSuffix(name, "NSec") {
-			usec, err := cgSecToUSec(value)
+			usec, err := secToUSec(value)
 			if err != nil {
 				return nil, fmt.Errorf("annotation %s: %w", key, err)
 			}
@@ -216,7 +223,7 @@ func cgSystemdProps(annotations map[string]string) ([]systemdDbus.Property, erro
 	return props, nil
 }
 
-func cgValidPropName(s string) bool {
+func validPropName(s string) bool {
 	if len(s) < 2 || s[0] < 'A' || s[0] > 'Z' {
 		return false
 	}
@@ -228,7 +235,7 @@ func cgValidPropName(s string) bool {
 	return true
 }
 
-func cgSecToUSec(v dbus.Variant) (uint64, error) {
+func secToUSec(v dbus.Variant) (uint64, error) {
 	const million = 1_000_000
 	var f float64
 	switch n := v.Value().(type) {
@@ -257,8 +264,8 @@ func cgSecToUSec(v dbus.Variant) (uint64, error) {
 	return uint64(f * million), nil
 }
 
-// cgConvertResources copies linux.resources into the library's Resources.
-func cgConvertResources(r *specs.LinuxResources, res *cgroups.Resources) error {
+// ConvertResources copies linux.resources into the library's Resources.
+func ConvertResources(r *specs.LinuxResources, res *cgroups.Resources) error {
 	if m := r.Memory; m != nil {
 		if m.Limit != nil {
 			res.Memory = *m.Limit
@@ -269,7 +276,7 @@ func cgConvertResources(r *specs.LinuxResources, res *cgroups.Resources) error {
 		if m.Swap != nil {
 			res.MemorySwap = *m.Swap
 		}
-		// Kernel and KernelTCP are obsolete and ignored (newCgroupManager warns).
+		// Kernel and KernelTCP are obsolete and ignored (NewManager warns).
 		if m.Swappiness != nil {
 			v := *m.Swappiness
 			res.MemorySwappiness = &v
@@ -285,7 +292,7 @@ func cgConvertResources(r *specs.LinuxResources, res *cgroups.Resources) error {
 		if cpu.Shares != nil {
 			res.CpuShares = *cpu.Shares
 			// The v2 drivers only look at CpuWeight; the conversion is ours.
-			if cgIsUnified() {
+			if IsUnified() {
 				res.CpuWeight = cgroups.ConvertCPUSharesToCgroupV2Value(res.CpuShares)
 			}
 		}
@@ -333,10 +340,10 @@ func cgConvertResources(r *specs.LinuxResources, res *cgroups.Resources) error {
 			}
 			res.BlkioWeightDevice = append(res.BlkioWeightDevice, cgroups.NewWeightDevice(wd.Major, wd.Minor, weight, leaf))
 		}
-		res.BlkioThrottleReadBpsDevice = cgThrottle(b.ThrottleReadBpsDevice)
-		res.BlkioThrottleWriteBpsDevice = cgThrottle(b.ThrottleWriteBpsDevice)
-		res.BlkioThrottleReadIOPSDevice = cgThrottle(b.ThrottleReadIOPSDevice)
-		res.BlkioThrottleWriteIOPSDevice = cgThrottle(b.ThrottleWriteIOPSDevice)
+		res.BlkioThrottleReadBpsDevice = throttleDevices(b.ThrottleReadBpsDevice)
+		res.BlkioThrottleWriteBpsDevice = throttleDevices(b.ThrottleWriteBpsDevice)
+		res.BlkioThrottleReadIOPSDevice = throttleDevices(b.ThrottleReadIOPSDevice)
+		res.BlkioThrottleWriteIOPSDevice = throttleDevices(b.ThrottleWriteIOPSDevice)
 	}
 	for _, l := range r.HugepageLimits {
 		if l.Pagesize == "" {
@@ -367,7 +374,7 @@ func cgConvertResources(r *specs.LinuxResources, res *cgroups.Resources) error {
 			res.Rdma[dev] = v
 		}
 	}
-	if cgIsUnified() {
+	if IsUnified() {
 		// memory.swap.max is swap alone: a swap limit below the memory
 		// limit, or without one, cannot be expressed (refused up front,
 		// as runc does, rather than when init is already running).
@@ -376,8 +383,8 @@ func cgConvertResources(r *specs.LinuxResources, res *cgroups.Resources) error {
 		}
 	}
 	if len(r.Unified) > 0 {
-		if !cgIsUnified() {
-			return errCgUnifiedOnV1
+		if !IsUnified() {
+			return errUnifiedOnV1
 		}
 		res.Unified = make(map[string]string, len(r.Unified))
 		for k, v := range r.Unified {
@@ -390,7 +397,7 @@ func cgConvertResources(r *specs.LinuxResources, res *cgroups.Resources) error {
 	return nil
 }
 
-func cgThrottle(in []specs.LinuxThrottleDevice) []*cgroups.ThrottleDevice {
+func throttleDevices(in []specs.LinuxThrottleDevice) []*cgroups.ThrottleDevice {
 	var out []*cgroups.ThrottleDevice
 	for _, t := range in {
 		out = append(out, cgroups.NewThrottleDevice(t.Major, t.Minor, t.Rate))
@@ -398,20 +405,20 @@ func cgThrottle(in []specs.LinuxThrottleDevice) []*cgroups.ThrottleDevice {
 	return out
 }
 
-// cgDeviceRules builds the device cgroup rules: the linux.resources.devices
+// DeviceRules builds the device cgroup rules: the linux.resources.devices
 // rules, then the default ones. As with runc, linux.devices only creates
 // nodes: access to them is what linux.resources.devices allows (container
 // engines add a rule for each device they pass), and a default rule for a
 // node that linux.devices lists again (same path) is left out, so that the
 // spec's rules decide about it.
-func cgDeviceRules(spec *specs.Spec) ([]*devices.Rule, error) {
+func DeviceRules(spec *specs.Spec) ([]*devices.Rule, error) {
 	var rules []*devices.Rule
 	var specDevs []specs.LinuxDevice
 	if spec.Linux != nil {
 		specDevs = spec.Linux.Devices
 		if spec.Linux.Resources != nil {
 			for i, d := range spec.Linux.Resources.Devices {
-				rule, err := cgSpecDeviceRule(d)
+				rule, err := specDeviceRule(d)
 				if err != nil {
 					return nil, fmt.Errorf("linux.resources.devices[%d]: %w", i, err)
 				}
@@ -426,7 +433,7 @@ func cgDeviceRules(spec *specs.Spec) ([]*devices.Rule, error) {
 			return nil, fmt.Errorf("linux.devices[%d] (%s): invalid device type %q", i, d.Path, d.Type)
 		}
 	}
-	for _, dd := range cgDefaultDevices {
+	for _, dd := range defaultDevices {
 		if dd.path != "" && slices.ContainsFunc(specDevs, func(d specs.LinuxDevice) bool { return path.Clean(d.Path) == dd.path }) {
 			continue
 		}
@@ -436,7 +443,7 @@ func cgDeviceRules(spec *specs.Spec) ([]*devices.Rule, error) {
 	return rules, nil
 }
 
-func cgSpecDeviceRule(d specs.LinuxDeviceCgroup) (*devices.Rule, error) {
+func specDeviceRule(d specs.LinuxDeviceCgroup) (*devices.Rule, error) {
 	rule := &devices.Rule{
 		Type:        devices.WildcardDevice,
 		Major:       devices.Wildcard,
@@ -477,17 +484,17 @@ func cgSpecDeviceRule(d specs.LinuxDeviceCgroup) (*devices.Rule, error) {
 	return rule, nil
 }
 
-// newCgroupManager returns the manager for a new container: fs on cgroup v1
+// NewManager returns the manager for a new container: fs on cgroup v1
 // or hybrid hosts, fs2 on pure cgroup v2 hosts, systemd when asked for.
 //
 // As runc, a malformed configuration (cgroupsPath not "slice:prefix:name"
 // for the systemd driver) is reported before a missing systemd.
-func newCgroupManager(id string, spec *specs.Spec, systemd, rootless bool) (cgroups.Manager, error) {
-	c, err := cgroupConfig(id, spec, systemd, rootless)
+func NewManager(id string, spec *specs.Spec, systemd, rootless bool) (cgroups.Manager, error) {
+	c, err := buildConfig(id, spec, systemd, rootless)
 	if err != nil {
-		return nil, invalidConfig(err)
+		return nil, &configError{err}
 	}
-	if systemd && !cgSystemdRunning() {
+	if systemd && !systemdRunning() {
 		return nil, errNoSystemd
 	}
 	if l := spec.Linux; l != nil && l.Resources != nil && l.Resources.Memory != nil &&
@@ -501,20 +508,20 @@ func newCgroupManager(id string, spec *specs.Spec, systemd, rootless bool) (cgro
 	return m, nil
 }
 
-// loadCgroupManager rebuilds the manager of an existing container from the
+// LoadManager rebuilds the manager of an existing container from the
 // paths saved at create time (manager.GetPaths()). If the spec no longer
 // converts (the host changed), a manager without resources is returned so
 // that delete, kill and ps still work on the saved cgroups.
-func loadCgroupManager(id string, spec *specs.Spec, paths map[string]string, systemd, rootless bool) (cgroups.Manager, error) {
-	if systemd && !cgSystemdRunning() {
+func LoadManager(id string, spec *specs.Spec, paths map[string]string, systemd, rootless bool) (cgroups.Manager, error) {
+	if systemd && !systemdRunning() {
 		return nil, errNoSystemd
 	}
-	c, err := cgroupConfig(id, spec, systemd, rootless)
+	c, err := buildConfig(id, spec, systemd, rootless)
 	if err != nil {
 		logrus.Debugf("cgroup configuration of %s: %v; using the saved cgroup paths only", id, err)
 		c = &cgroups.Cgroup{Systemd: systemd, Rootless: rootless, Resources: &cgroups.Resources{}}
 		if systemd {
-			_ = cgSystemdPlacement(c, id, "", rootless)
+			_ = systemdPlacement(c, id, "", rootless)
 		} else {
 			c.Name = id
 		}
@@ -533,12 +540,12 @@ func loadCgroupManager(id string, spec *specs.Spec, paths map[string]string, sys
 	return m, nil
 }
 
-// cgCheckUnused refuses, as runc does, a cgroup for a new container that
+// CheckUnused refuses, as runc does, a cgroup for a new container that
 // already holds processes (another container, or anything else: its
 // limits, freezing and killing would be shared) or that is frozen (init
 // would hang in it). Unlike runc, which looks at one v1 hierarchy only,
 // every hierarchy is checked: a missing cgroup costs one failed lstat.
-func cgCheckUnused(m cgroups.Manager) error {
+func CheckUnused(m cgroups.Manager) error {
 	seen := make(map[string]bool)
 	pids := make(map[int]bool)
 	for _, p := range m.GetPaths() {
@@ -570,11 +577,11 @@ func cgCheckUnused(m cgroups.Manager) error {
 	return nil
 }
 
-// cgKillAll kills every process of the cgroup at once through cgroup.kill
+// KillAll kills every process of the cgroup at once through cgroup.kill
 // (cgroup v2, or the cgroup2 hierarchy of a hybrid host; Linux 5.14+). It
 // reports false, and no error, where cgroup.kill does not exist: the caller
 // then signals the processes one by one.
-func cgKillAll(m cgroups.Manager) (bool, error) {
+func KillAll(m cgroups.Manager) (bool, error) {
 	p := m.Path("")
 	if p == "" {
 		return false, nil
@@ -588,10 +595,10 @@ func cgKillAll(m cgroups.Manager) (bool, error) {
 	return true, nil
 }
 
-// cgPidsDir picks the directory whose tree holds every process of the
+// PidsDir picks the directory whose tree holds every process of the
 // container.
-func cgPidsDir(m cgroups.Manager) string {
-	if cgIsUnified() {
+func PidsDir(m cgroups.Manager) string {
+	if IsUnified() {
 		return m.Path("")
 	}
 	for _, s := range []string{"devices", "pids", "freezer", "memory", "cpu", "name=systemd"} {
@@ -608,11 +615,11 @@ func cgPidsDir(m cgroups.Manager) string {
 	return ""
 }
 
-// cgroupPids lists every pid in the container's cgroup, sub-cgroups
+// Pids lists every pid in the container's cgroup, sub-cgroups
 // included. A cgroup that does not exist (any more), or a manager without
 // paths (destroyed, or rootless without access), has no processes.
-func cgroupPids(m cgroups.Manager) ([]int, error) {
-	dir := cgPidsDir(m)
+func Pids(m cgroups.Manager) ([]int, error) {
+	dir := PidsDir(m)
 	if dir == "" {
 		// No cgroup at all (rootless without access, or already destroyed).
 		return []int{}, nil
@@ -630,10 +637,10 @@ func cgroupPids(m cgroups.Manager) ([]int, error) {
 	return pids, nil
 }
 
-// destroyCgroup removes the container's cgroups on every hierarchy.
+// Destroy removes the container's cgroups on every hierarchy.
 // Directories already gone are fine; EBUSY (the last processes being
-// reaped) is retried for at most cgDestroyTimeout in total.
-func destroyCgroup(m cgroups.Manager) error {
+// reaped) is retried for at most destroyTimeout in total.
+func Destroy(m cgroups.Manager) error {
 	if m == nil {
 		return nil
 	}
@@ -646,11 +653,11 @@ func destroyCgroup(m cgroups.Manager) error {
 		}
 	}
 	paths := maps.Clone(m.GetPaths())
-	deadline := time.Now().Add(cgDestroyTimeout)
+	deadline := time.Now().Add(destroyTimeout)
 	var errs []error
 	for _, k := range slices.Sorted(maps.Keys(paths)) {
 		if p := paths[k]; p != "" {
-			if err := cgRemoveTree(p, deadline); err != nil {
+			if err := removeTree(p, deadline); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -669,8 +676,8 @@ func destroyCgroup(m cgroups.Manager) error {
 	return nil
 }
 
-// cgRemoveTree removes a cgroup directory and its sub-cgroups.
-func cgRemoveTree(dir string, deadline time.Time) error {
+// removeTree removes a cgroup directory and its sub-cgroups.
+func removeTree(dir string, deadline time.Time) error {
 	delay := 2 * time.Millisecond
 	for {
 		err := unix.Rmdir(dir)
@@ -690,7 +697,7 @@ func cgRemoveTree(dir string, deadline time.Time) error {
 			removed := false
 			for _, e := range entries {
 				if e.IsDir() {
-					if err := cgRemoveTree(filepath.Join(dir, e.Name()), deadline); err != nil {
+					if err := removeTree(filepath.Join(dir, e.Name()), deadline); err != nil {
 						return err
 					}
 					removed = true
@@ -714,7 +721,7 @@ func cgRemoveTree(dir string, deadline time.Time) error {
 	}
 }
 
-// cgroupMountOp is one step of mounting the cgroup filesystem inside a
+// MountOp is one step of mounting the cgroup filesystem inside a
 // container. Dest is a path inside the container's root.
 //
 //   - "tmpfs":      mount -t tmpfs -o Data tmpfs Dest, with Flags.
@@ -732,7 +739,7 @@ func cgRemoveTree(dir string, deadline time.Time) error {
 //   - "symlink":    symlink(Source, Dest); Source is a relative target.
 //   - "remount-ro": mount("", Dest, "", Flags, "") -- Flags already holds
 //     MS_REMOUNT|MS_BIND|MS_RDONLY and the flags to keep.
-type cgroupMountOp struct {
+type MountOp struct {
 	Kind   string  // "tmpfs", "bind", "cgroup", "cgroup2", "symlink", "remount-ro"
 	Source string  // host path for bind; controllers data for cgroup; link target for symlink
 	Dest   string  // path relative to the container root, e.g. "/sys/fs/cgroup/memory"
@@ -743,7 +750,7 @@ type cgroupMountOp struct {
 	Fallback string `json:",omitempty"`
 }
 
-// cgroupMountPlan describes how to mount the cgroup filesystem of a spec
+// MountPlan describes how to mount the cgroup filesystem of a spec
 // mount of type "cgroup" at dest with the given options.
 //
 // cgroup v1 and hybrid hosts: a tmpfs (mode=755) at dest, then one entry per
@@ -760,45 +767,45 @@ type cgroupMountOp struct {
 // EBUSY: a user namespace without a cgroup namespace), a bind mount of
 // Fallback instead: the container's cgroup with a cgroup namespace, the
 // whole hierarchy without.
-func cgroupMountPlan(m cgroups.Manager, dest string, options []string, cgroupns bool) ([]cgroupMountOp, error) {
+func MountPlan(m cgroups.Manager, dest string, options []string, cgroupns bool) ([]MountOp, error) {
 	if m == nil {
 		return nil, errors.New("cgroup mount: no cgroup manager")
 	}
 	dest = path.Join("/", dest)
-	flags, data := cgMountFlags(options)
+	flags, data := mountFlags(options)
 	// The kind of each step says how to mount; keep only per-mount flags.
 	flags &^= unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT
 
-	if cgIsUnified() {
-		fallback := cgUnifiedRoot
+	if IsUnified() {
+		fallback := unifiedRoot
 		if cgroupns {
 			fallback = m.Path("")
-			if fallback == "" || !cgExists(fallback) {
-				own, err := cgOwnV2Dir()
+			if fallback == "" || !Exists(fallback) {
+				own, err := ownV2Dir()
 				if err != nil {
 					return nil, err
 				}
 				fallback = own
 			}
 		}
-		return []cgroupMountOp{{Kind: "cgroup2", Source: "cgroup", Dest: dest, Flags: flags, Data: data, Fallback: fallback}}, nil
+		return []MountOp{{Kind: "cgroup2", Source: "cgroup", Dest: dest, Flags: flags, Data: data, Fallback: fallback}}, nil
 	}
 
 	own, err := cgroups.ParseCgroupFile("/proc/self/cgroup")
 	if err != nil {
 		return nil, fmt.Errorf("cgroup mount: %w", err)
 	}
-	hierarchies, err := cgV1Hierarchies(own)
+	hierarchies, err := v1Hierarchies(own)
 	if err != nil {
 		return nil, err
 	}
-	return cgV1Plan(m, dest, flags, hierarchies, own, cgroupns), nil
+	return v1Plan(m, dest, flags, hierarchies, own, cgroupns), nil
 }
 
-// cgV1Plan builds the cgroup v1 plan from the host's hierarchies and the
+// v1Plan builds the cgroup v1 plan from the host's hierarchies and the
 // runtime's own cgroups (/proc/self/cgroup).
-func cgV1Plan(m cgroups.Manager, dest string, flags uintptr, hierarchies []cgHierarchy, own map[string]string, cgroupns bool) []cgroupMountOp {
-	ops := []cgroupMountOp{{Kind: "tmpfs", Source: "tmpfs", Dest: dest, Flags: cgDefaultMountFlags, Data: "mode=755"}}
+func v1Plan(m cgroups.Manager, dest string, flags uintptr, hierarchies []v1Hierarchy, own map[string]string, cgroupns bool) []MountOp {
+	ops := []MountOp{{Kind: "tmpfs", Source: "tmpfs", Dest: dest, Flags: defaultMountFlags, Data: "mode=755"}}
 	names := make(map[string]bool)
 	var merged []string
 	for _, h := range hierarchies {
@@ -810,17 +817,17 @@ func cgV1Plan(m cgroups.Manager, dest string, flags uintptr, hierarchies []cgHie
 		sub := path.Join(dest, name)
 		if cgroupns {
 			ctrls := strings.Join(h.Controllers, ",")
-			ops = append(ops, cgroupMountOp{
+			ops = append(ops, MountOp{
 				Kind:   "cgroup",
 				Source: ctrls,
 				Dest:   sub,
-				Flags:  cgDefaultMountFlags | flags&unix.MS_RDONLY,
+				Flags:  defaultMountFlags | flags&unix.MS_RDONLY,
 				Data:   ctrls,
 			})
 		} else {
-			ops = append(ops, cgroupMountOp{
+			ops = append(ops, MountOp{
 				Kind:   "bind",
-				Source: cgHierarchyDir(m, h, own),
+				Source: hierarchyDir(m, h, own),
 				Dest:   sub,
 				Flags:  flags,
 			})
@@ -835,35 +842,35 @@ func cgV1Plan(m cgroups.Manager, dest string, flags uintptr, hierarchies []cgHie
 				continue
 			}
 			names[ss] = true
-			ops = append(ops, cgroupMountOp{Kind: "symlink", Source: mc, Dest: path.Join(dest, ss)})
+			ops = append(ops, MountOp{Kind: "symlink", Source: mc, Dest: path.Join(dest, ss)})
 		}
 	}
 	if flags&unix.MS_RDONLY != 0 {
-		ops = append(ops, cgroupMountOp{
+		ops = append(ops, MountOp{
 			Kind:  "remount-ro",
 			Dest:  dest,
-			Flags: unix.MS_REMOUNT | unix.MS_BIND | unix.MS_RDONLY | cgDefaultMountFlags,
+			Flags: unix.MS_REMOUNT | unix.MS_BIND | unix.MS_RDONLY | defaultMountFlags,
 		})
 	}
 	return ops
 }
 
-// cgHierarchy is one mounted cgroup v1 hierarchy.
-type cgHierarchy struct {
+// v1Hierarchy is one mounted cgroup v1 hierarchy.
+type v1Hierarchy struct {
 	Mountpoint  string
 	Root        string
 	Controllers []string // as in /proc/self/cgroup: "cpu", "name=systemd"
 }
 
-// cgV1Hierarchies lists the mounted v1 hierarchies in mount order, one
+// v1Hierarchies lists the mounted v1 hierarchies in mount order, one
 // entry per hierarchy, preferring mount points directly in /sys/fs/cgroup.
-func cgV1Hierarchies(own map[string]string) ([]cgHierarchy, error) {
+func v1Hierarchies(own map[string]string) ([]v1Hierarchy, error) {
 	mounts, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup"))
 	if err != nil {
 		return nil, fmt.Errorf("cgroup mount: read mountinfo: %w", err)
 	}
 	type dev struct{ major, minor int }
-	var out []cgHierarchy
+	var out []v1Hierarchy
 	seen := make(map[dev]int)
 	for _, mi := range mounts {
 		var ctrls []string
@@ -875,10 +882,10 @@ func cgV1Hierarchies(own map[string]string) ([]cgHierarchy, error) {
 		if len(ctrls) == 0 {
 			continue
 		}
-		h := cgHierarchy{Mountpoint: mi.Mountpoint, Root: mi.Root, Controllers: ctrls}
+		h := v1Hierarchy{Mountpoint: mi.Mountpoint, Root: mi.Root, Controllers: ctrls}
 		d := dev{mi.Major, mi.Minor}
 		if i, ok := seen[d]; ok {
-			if filepath.Dir(out[i].Mountpoint) != cgUnifiedRoot && filepath.Dir(h.Mountpoint) == cgUnifiedRoot {
+			if filepath.Dir(out[i].Mountpoint) != unifiedRoot && filepath.Dir(h.Mountpoint) == unifiedRoot {
 				out[i] = h
 			}
 			continue
@@ -889,10 +896,10 @@ func cgV1Hierarchies(own map[string]string) ([]cgHierarchy, error) {
 	return out, nil
 }
 
-// cgHierarchyDir returns the host directory of the container's cgroup on a
+// hierarchyDir returns the host directory of the container's cgroup on a
 // v1 hierarchy: the manager's path, or (for hierarchies the manager does not
 // handle) the runtime's own cgroup, which the container inherits.
-func cgHierarchyDir(m cgroups.Manager, h cgHierarchy, own map[string]string) string {
+func hierarchyDir(m cgroups.Manager, h v1Hierarchy, own map[string]string) string {
 	for _, c := range h.Controllers {
 		if p := m.Path(c); p != "" {
 			return p
@@ -910,8 +917,8 @@ func cgHierarchyDir(m cgroups.Manager, h cgHierarchy, own map[string]string) str
 	return h.Mountpoint
 }
 
-// cgOwnV2Dir returns the runtime's own cgroup directory on a pure v2 host.
-func cgOwnV2Dir() (string, error) {
+// ownV2Dir returns the runtime's own cgroup directory on a pure v2 host.
+func ownV2Dir() (string, error) {
 	own, err := cgroups.ParseCgroupFile("/proc/self/cgroup")
 	if err != nil {
 		return "", fmt.Errorf("cgroup mount: %w", err)
@@ -920,18 +927,18 @@ func cgOwnV2Dir() (string, error) {
 	if !ok {
 		return "", errors.New("cgroup mount: no cgroup v2 entry in /proc/self/cgroup")
 	}
-	return filepath.Join(cgUnifiedRoot, p), nil
+	return filepath.Join(unifiedRoot, p), nil
 }
 
-func cgExists(p string) bool {
+func Exists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
 }
 
-// cgMountFlags turns mount options into mount(2) flags; options that are
+// mountFlags turns mount options into mount(2) flags; options that are
 // not flags (and not propagation or recursive-attribute options) are
 // returned comma-joined as data.
-func cgMountFlags(options []string) (uintptr, string) {
+func mountFlags(options []string) (uintptr, string) {
 	set := map[string]uintptr{
 		"ro": unix.MS_RDONLY, "nosuid": unix.MS_NOSUID, "nodev": unix.MS_NODEV,
 		"noexec": unix.MS_NOEXEC, "sync": unix.MS_SYNCHRONOUS, "dirsync": unix.MS_DIRSYNC,
