@@ -267,83 +267,17 @@ func secToUSec(v dbus.Variant) (uint64, error) {
 // ConvertResources copies linux.resources into the library's Resources.
 func ConvertResources(r *specs.LinuxResources, res *cgroups.Resources) error {
 	if m := r.Memory; m != nil {
-		if m.Limit != nil {
-			res.Memory = *m.Limit
-		}
-		if m.Reservation != nil {
-			res.MemoryReservation = *m.Reservation
-		}
-		if m.Swap != nil {
-			res.MemorySwap = *m.Swap
-		}
-		// Kernel and KernelTCP are obsolete and ignored (NewManager warns).
-		if m.Swappiness != nil {
-			v := *m.Swappiness
-			res.MemorySwappiness = &v
-		}
-		if m.DisableOOMKiller != nil {
-			res.OomKillDisable = *m.DisableOOMKiller
-		}
-		if m.CheckBeforeUpdate != nil {
-			res.MemoryCheckBeforeUpdate = *m.CheckBeforeUpdate
-		}
+		convertMemory(m, res)
 	}
 	if cpu := r.CPU; cpu != nil {
-		if cpu.Shares != nil {
-			res.CpuShares = *cpu.Shares
-			// The v2 drivers only look at CpuWeight; the conversion is ours.
-			if IsUnified() {
-				res.CpuWeight = cgroups.ConvertCPUSharesToCgroupV2Value(res.CpuShares)
-			}
-		}
-		if cpu.Quota != nil {
-			res.CpuQuota = *cpu.Quota
-		}
-		if cpu.Burst != nil {
-			v := *cpu.Burst
-			res.CpuBurst = &v
-		}
-		if cpu.Period != nil {
-			res.CpuPeriod = *cpu.Period
-		}
-		if cpu.RealtimeRuntime != nil {
-			res.CpuRtRuntime = *cpu.RealtimeRuntime
-		}
-		if cpu.RealtimePeriod != nil {
-			res.CpuRtPeriod = *cpu.RealtimePeriod
-		}
-		res.CpusetCpus = cpu.Cpus
-		res.CpusetMems = cpu.Mems
-		if cpu.Idle != nil {
-			v := *cpu.Idle
-			res.CPUIdle = &v
-		}
+		convertCPU(cpu, res)
 	}
 	if r.Pids != nil && r.Pids.Limit != nil {
 		v := *r.Pids.Limit
 		res.PidsLimit = &v
 	}
 	if b := r.BlockIO; b != nil {
-		if b.Weight != nil {
-			res.BlkioWeight = *b.Weight
-		}
-		if b.LeafWeight != nil {
-			res.BlkioLeafWeight = *b.LeafWeight
-		}
-		for _, wd := range b.WeightDevice {
-			var weight, leaf uint16
-			if wd.Weight != nil {
-				weight = *wd.Weight
-			}
-			if wd.LeafWeight != nil {
-				leaf = *wd.LeafWeight
-			}
-			res.BlkioWeightDevice = append(res.BlkioWeightDevice, cgroups.NewWeightDevice(wd.Major, wd.Minor, weight, leaf))
-		}
-		res.BlkioThrottleReadBpsDevice = throttleDevices(b.ThrottleReadBpsDevice)
-		res.BlkioThrottleWriteBpsDevice = throttleDevices(b.ThrottleWriteBpsDevice)
-		res.BlkioThrottleReadIOPSDevice = throttleDevices(b.ThrottleReadIOPSDevice)
-		res.BlkioThrottleWriteIOPSDevice = throttleDevices(b.ThrottleWriteIOPSDevice)
+		convertBlockIO(b, res)
 	}
 	for _, l := range r.HugepageLimits {
 		if l.Pagesize == "" {
@@ -352,27 +286,10 @@ func ConvertResources(r *specs.LinuxResources, res *cgroups.Resources) error {
 		res.HugetlbLimit = append(res.HugetlbLimit, &cgroups.HugepageLimit{Pagesize: l.Pagesize, Limit: l.Limit})
 	}
 	if n := r.Network; n != nil {
-		if n.ClassID != nil {
-			res.NetClsClassid = *n.ClassID
-		}
-		for _, p := range n.Priorities {
-			res.NetPrioIfpriomap = append(res.NetPrioIfpriomap, &cgroups.IfPrioMap{Interface: p.Name, Priority: int64(p.Priority)})
-		}
+		convertNetwork(n, res)
 	}
 	if len(r.Rdma) > 0 {
-		res.Rdma = make(map[string]cgroups.LinuxRdma, len(r.Rdma))
-		for dev, l := range r.Rdma {
-			var v cgroups.LinuxRdma
-			if l.HcaHandles != nil {
-				h := *l.HcaHandles
-				v.HcaHandles = &h
-			}
-			if l.HcaObjects != nil {
-				o := *l.HcaObjects
-				v.HcaObjects = &o
-			}
-			res.Rdma[dev] = v
-		}
+		convertRdma(r.Rdma, res)
 	}
 	if IsUnified() {
 		// memory.swap.max is swap alone: a swap limit below the memory
@@ -395,6 +312,114 @@ func ConvertResources(r *specs.LinuxResources, res *cgroups.Resources) error {
 		}
 	}
 	return nil
+}
+
+// convertMemory copies linux.resources.memory.
+func convertMemory(m *specs.LinuxMemory, res *cgroups.Resources) {
+	if m.Limit != nil {
+		res.Memory = *m.Limit
+	}
+	if m.Reservation != nil {
+		res.MemoryReservation = *m.Reservation
+	}
+	if m.Swap != nil {
+		res.MemorySwap = *m.Swap
+	}
+	// Kernel and KernelTCP are obsolete and ignored (NewManager warns).
+	if m.Swappiness != nil {
+		v := *m.Swappiness
+		res.MemorySwappiness = &v
+	}
+	if m.DisableOOMKiller != nil {
+		res.OomKillDisable = *m.DisableOOMKiller
+	}
+	if m.CheckBeforeUpdate != nil {
+		res.MemoryCheckBeforeUpdate = *m.CheckBeforeUpdate
+	}
+}
+
+// convertCPU copies linux.resources.cpu.
+func convertCPU(cpu *specs.LinuxCPU, res *cgroups.Resources) {
+	if cpu.Shares != nil {
+		res.CpuShares = *cpu.Shares
+		// The v2 drivers only look at CpuWeight; the conversion is ours.
+		if IsUnified() {
+			res.CpuWeight = cgroups.ConvertCPUSharesToCgroupV2Value(res.CpuShares)
+		}
+	}
+	if cpu.Quota != nil {
+		res.CpuQuota = *cpu.Quota
+	}
+	if cpu.Burst != nil {
+		v := *cpu.Burst
+		res.CpuBurst = &v
+	}
+	if cpu.Period != nil {
+		res.CpuPeriod = *cpu.Period
+	}
+	if cpu.RealtimeRuntime != nil {
+		res.CpuRtRuntime = *cpu.RealtimeRuntime
+	}
+	if cpu.RealtimePeriod != nil {
+		res.CpuRtPeriod = *cpu.RealtimePeriod
+	}
+	res.CpusetCpus = cpu.Cpus
+	res.CpusetMems = cpu.Mems
+	if cpu.Idle != nil {
+		v := *cpu.Idle
+		res.CPUIdle = &v
+	}
+}
+
+// convertBlockIO copies linux.resources.blockIO.
+func convertBlockIO(b *specs.LinuxBlockIO, res *cgroups.Resources) {
+	if b.Weight != nil {
+		res.BlkioWeight = *b.Weight
+	}
+	if b.LeafWeight != nil {
+		res.BlkioLeafWeight = *b.LeafWeight
+	}
+	for _, wd := range b.WeightDevice {
+		var weight, leaf uint16
+		if wd.Weight != nil {
+			weight = *wd.Weight
+		}
+		if wd.LeafWeight != nil {
+			leaf = *wd.LeafWeight
+		}
+		res.BlkioWeightDevice = append(res.BlkioWeightDevice, cgroups.NewWeightDevice(wd.Major, wd.Minor, weight, leaf))
+	}
+	res.BlkioThrottleReadBpsDevice = throttleDevices(b.ThrottleReadBpsDevice)
+	res.BlkioThrottleWriteBpsDevice = throttleDevices(b.ThrottleWriteBpsDevice)
+	res.BlkioThrottleReadIOPSDevice = throttleDevices(b.ThrottleReadIOPSDevice)
+	res.BlkioThrottleWriteIOPSDevice = throttleDevices(b.ThrottleWriteIOPSDevice)
+}
+
+// convertNetwork copies linux.resources.network.
+func convertNetwork(n *specs.LinuxNetwork, res *cgroups.Resources) {
+	if n.ClassID != nil {
+		res.NetClsClassid = *n.ClassID
+	}
+	for _, p := range n.Priorities {
+		res.NetPrioIfpriomap = append(res.NetPrioIfpriomap, &cgroups.IfPrioMap{Interface: p.Name, Priority: int64(p.Priority)})
+	}
+}
+
+// convertRdma copies linux.resources.rdma.
+func convertRdma(rdma map[string]specs.LinuxRdma, res *cgroups.Resources) {
+	res.Rdma = make(map[string]cgroups.LinuxRdma, len(rdma))
+	for dev, l := range rdma {
+		var v cgroups.LinuxRdma
+		if l.HcaHandles != nil {
+			h := *l.HcaHandles
+			v.HcaHandles = &h
+		}
+		if l.HcaObjects != nil {
+			o := *l.HcaObjects
+			v.HcaObjects = &o
+		}
+		res.Rdma[dev] = v
+	}
 }
 
 func throttleDevices(in []specs.LinuxThrottleDevice) []*cgroups.ThrottleDevice {

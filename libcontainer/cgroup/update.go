@@ -92,42 +92,10 @@ func MergeResources(old, upd *specs.LinuxResources) (*specs.LinuxResources, erro
 		return out, nil
 	}
 	if m := upd.Memory; m != nil {
-		if out.Memory == nil {
-			out.Memory = &specs.LinuxMemory{}
-		}
-		o := out.Memory
-		setPtr(&o.Limit, m.Limit)
-		setPtr(&o.Reservation, m.Reservation)
-		setPtr(&o.Swap, m.Swap)
-		setPtr(&o.Swappiness, m.Swappiness)
-		setPtr(&o.DisableOOMKiller, m.DisableOOMKiller)
-		setPtr(&o.UseHierarchy, m.UseHierarchy)
-		setPtr(&o.CheckBeforeUpdate, m.CheckBeforeUpdate)
-		// As runc: an unlimited memory limit without a swap limit means
-		// "memory and swap unlimited" (cgroup v1 needs memsw >= memory).
-		if m.Limit != nil && *m.Limit == -1 && m.Swap == nil {
-			unlimited := int64(-1)
-			o.Swap = &unlimited
-		}
+		mergeMemory(out, m)
 	}
 	if cpu := upd.CPU; cpu != nil {
-		if out.CPU == nil {
-			out.CPU = &specs.LinuxCPU{}
-		}
-		o := out.CPU
-		setPtr(&o.Shares, cpu.Shares)
-		setPtr(&o.Quota, cpu.Quota)
-		setPtr(&o.Burst, cpu.Burst)
-		setPtr(&o.Period, cpu.Period)
-		setPtr(&o.RealtimeRuntime, cpu.RealtimeRuntime)
-		setPtr(&o.RealtimePeriod, cpu.RealtimePeriod)
-		setPtr(&o.Idle, cpu.Idle)
-		if cpu.Cpus != "" {
-			o.Cpus = cpu.Cpus
-		}
-		if cpu.Mems != "" {
-			o.Mems = cpu.Mems
-		}
+		mergeCPU(out, cpu)
 	}
 	if p := upd.Pids; p != nil && p.Limit != nil {
 		if out.Pids == nil {
@@ -136,26 +104,11 @@ func MergeResources(old, upd *specs.LinuxResources) (*specs.LinuxResources, erro
 		setPtr(&out.Pids.Limit, p.Limit)
 	}
 	if b := upd.BlockIO; b != nil {
-		if out.BlockIO == nil {
-			out.BlockIO = &specs.LinuxBlockIO{}
-		}
-		o := out.BlockIO
-		setPtr(&o.Weight, b.Weight)
-		setPtr(&o.LeafWeight, b.LeafWeight)
-		o.WeightDevice = mergeBy(o.WeightDevice, b.WeightDevice, func(d specs.LinuxWeightDevice) [2]int64 { return [2]int64{d.Major, d.Minor} })
-		throttleKey := func(d specs.LinuxThrottleDevice) [2]int64 { return [2]int64{d.Major, d.Minor} }
-		o.ThrottleReadBpsDevice = mergeBy(o.ThrottleReadBpsDevice, b.ThrottleReadBpsDevice, throttleKey)
-		o.ThrottleWriteBpsDevice = mergeBy(o.ThrottleWriteBpsDevice, b.ThrottleWriteBpsDevice, throttleKey)
-		o.ThrottleReadIOPSDevice = mergeBy(o.ThrottleReadIOPSDevice, b.ThrottleReadIOPSDevice, throttleKey)
-		o.ThrottleWriteIOPSDevice = mergeBy(o.ThrottleWriteIOPSDevice, b.ThrottleWriteIOPSDevice, throttleKey)
+		mergeBlockIO(out, b)
 	}
 	out.HugepageLimits = mergeBy(out.HugepageLimits, upd.HugepageLimits, func(l specs.LinuxHugepageLimit) string { return l.Pagesize })
 	if n := upd.Network; n != nil {
-		if out.Network == nil {
-			out.Network = &specs.LinuxNetwork{}
-		}
-		setPtr(&out.Network.ClassID, n.ClassID)
-		out.Network.Priorities = mergeBy(out.Network.Priorities, n.Priorities, func(p specs.LinuxInterfacePriority) string { return p.Name })
+		mergeNetwork(out, n)
 	}
 	for dev, l := range upd.Rdma {
 		if out.Rdma == nil {
@@ -173,6 +126,73 @@ func MergeResources(old, upd *specs.LinuxResources) (*specs.LinuxResources, erro
 		out.Unified[k] = v
 	}
 	return out, nil
+}
+
+// mergeMemory merges linux.resources.memory of an update into out.
+func mergeMemory(out *specs.LinuxResources, m *specs.LinuxMemory) {
+	if out.Memory == nil {
+		out.Memory = &specs.LinuxMemory{}
+	}
+	o := out.Memory
+	setPtr(&o.Limit, m.Limit)
+	setPtr(&o.Reservation, m.Reservation)
+	setPtr(&o.Swap, m.Swap)
+	setPtr(&o.Swappiness, m.Swappiness)
+	setPtr(&o.DisableOOMKiller, m.DisableOOMKiller)
+	setPtr(&o.UseHierarchy, m.UseHierarchy)
+	setPtr(&o.CheckBeforeUpdate, m.CheckBeforeUpdate)
+	// As runc: an unlimited memory limit without a swap limit means
+	// "memory and swap unlimited" (cgroup v1 needs memsw >= memory).
+	if m.Limit != nil && *m.Limit == -1 && m.Swap == nil {
+		unlimited := int64(-1)
+		o.Swap = &unlimited
+	}
+}
+
+// mergeCPU merges linux.resources.cpu of an update into out.
+func mergeCPU(out *specs.LinuxResources, cpu *specs.LinuxCPU) {
+	if out.CPU == nil {
+		out.CPU = &specs.LinuxCPU{}
+	}
+	o := out.CPU
+	setPtr(&o.Shares, cpu.Shares)
+	setPtr(&o.Quota, cpu.Quota)
+	setPtr(&o.Burst, cpu.Burst)
+	setPtr(&o.Period, cpu.Period)
+	setPtr(&o.RealtimeRuntime, cpu.RealtimeRuntime)
+	setPtr(&o.RealtimePeriod, cpu.RealtimePeriod)
+	setPtr(&o.Idle, cpu.Idle)
+	if cpu.Cpus != "" {
+		o.Cpus = cpu.Cpus
+	}
+	if cpu.Mems != "" {
+		o.Mems = cpu.Mems
+	}
+}
+
+// mergeBlockIO merges linux.resources.blockIO of an update into out.
+func mergeBlockIO(out *specs.LinuxResources, b *specs.LinuxBlockIO) {
+	if out.BlockIO == nil {
+		out.BlockIO = &specs.LinuxBlockIO{}
+	}
+	o := out.BlockIO
+	setPtr(&o.Weight, b.Weight)
+	setPtr(&o.LeafWeight, b.LeafWeight)
+	o.WeightDevice = mergeBy(o.WeightDevice, b.WeightDevice, func(d specs.LinuxWeightDevice) [2]int64 { return [2]int64{d.Major, d.Minor} })
+	throttleKey := func(d specs.LinuxThrottleDevice) [2]int64 { return [2]int64{d.Major, d.Minor} }
+	o.ThrottleReadBpsDevice = mergeBy(o.ThrottleReadBpsDevice, b.ThrottleReadBpsDevice, throttleKey)
+	o.ThrottleWriteBpsDevice = mergeBy(o.ThrottleWriteBpsDevice, b.ThrottleWriteBpsDevice, throttleKey)
+	o.ThrottleReadIOPSDevice = mergeBy(o.ThrottleReadIOPSDevice, b.ThrottleReadIOPSDevice, throttleKey)
+	o.ThrottleWriteIOPSDevice = mergeBy(o.ThrottleWriteIOPSDevice, b.ThrottleWriteIOPSDevice, throttleKey)
+}
+
+// mergeNetwork merges linux.resources.network of an update into out.
+func mergeNetwork(out *specs.LinuxResources, n *specs.LinuxNetwork) {
+	if out.Network == nil {
+		out.Network = &specs.LinuxNetwork{}
+	}
+	setPtr(&out.Network.ClassID, n.ClassID)
+	out.Network.Priorities = mergeBy(out.Network.Priorities, n.Priorities, func(p specs.LinuxInterfacePriority) string { return p.Name })
 }
 
 // setPtr makes *dst a copy of *src when src is set.
