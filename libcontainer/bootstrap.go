@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ocirun/runc/libcontainer/userns"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -47,7 +48,7 @@ type bootstrap struct {
 	buf []byte
 	// ids says who writes the id maps of a new user namespace (nil: the
 	// runtime itself).
-	ids *idMapPlan
+	ids *userns.MapPlan
 }
 
 func (b *bootstrap) add(typ uint32, payload []byte) {
@@ -113,8 +114,8 @@ func namespaceBootstrap(spec *specs.Spec) (*bootstrap, error) {
 			if len(spec.Linux.UIDMappings) == 0 || len(spec.Linux.GIDMappings) == 0 {
 				return nil, fmt.Errorf("user namespace requires uidMappings and gidMappings")
 			}
-			b.add(recUIDMap, []byte(idMapString(spec.Linux.UIDMappings)))
-			b.add(recGIDMap, []byte(idMapString(spec.Linux.GIDMappings)))
+			b.add(recUIDMap, []byte(userns.MapString(spec.Linux.UIDMappings)))
+			b.add(recGIDMap, []byte(userns.MapString(spec.Linux.GIDMappings)))
 		}
 		if len(spec.Linux.TimeOffsets) > 0 {
 			if flags&unix.CLONE_NEWTIME == 0 {
@@ -134,14 +135,6 @@ func namespaceBootstrap(spec *specs.Spec) (*bootstrap, error) {
 	return b, nil
 }
 
-func idMapString(m []specs.LinuxIDMapping) string {
-	var sb strings.Builder
-	for _, e := range m {
-		fmt.Fprintf(&sb, "%d %d %d\n", e.ContainerID, e.HostID, e.Size)
-	}
-	return sb.String()
-}
-
 // planUserns decides how the id maps of a new user namespace get written,
 // and asks the C stage to deny setgroups first when the kernel needs that.
 func (b *bootstrap) planUserns(spec *specs.Spec) error {
@@ -153,7 +146,7 @@ func (b *bootstrap) planUserns(spec *specs.Spec) error {
 		return err
 	}
 	b.ids = p
-	if p.denySetgroups {
+	if p.DenySetgroups {
 		b.add(recSetgroups, []byte("deny"))
 	}
 	return nil
@@ -178,9 +171,9 @@ func runStage(conn io.ReadWriter, b *bootstrap, spec *specs.Spec) (int, error) {
 		case msgUsermapRequest:
 			ids := b.ids
 			if ids == nil {
-				ids = &idMapPlan{}
+				ids = &userns.MapPlan{}
 			}
-			if err := ids.write(int(int32(val)), spec); err != nil {
+			if err := ids.Write(int(int32(val)), spec); err != nil {
 				return 0, err
 			}
 			var ack [8]byte

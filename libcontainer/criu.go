@@ -39,6 +39,7 @@ import (
 	criurpc "github.com/checkpoint-restore/go-criu/v7/rpc"
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/moby/sys/mountinfo"
+	"github.com/ocirun/runc/libcontainer/cgroup"
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
@@ -240,7 +241,7 @@ func (c *Container) declareExternals(opts *criurpc.CriuOpts) error {
 	}
 	if p := m.Path("freezer"); p != "" {
 		opts.FreezeCgroup = proto.String(p)
-	} else if cgIsUnified() {
+	} else if cgroup.IsUnified() {
 		opts.FreezeCgroup = proto.String(m.Path(""))
 	}
 	// Declare the mounts the container's view has from the host.
@@ -291,7 +292,7 @@ func restore(opts Options, co *CreateOpts, o *CriuOpts) (c *Container, err error
 	if err := checkRestore(co, o); err != nil {
 		return nil, err
 	}
-	m, err := newCgroupManager(co.ID, co.Spec, opts.Systemd, opts.Rootless)
+	m, err := cgroup.NewManager(co.ID, co.Spec, opts.Systemd, opts.Rootless)
 	if err != nil {
 		return nil, err
 	}
@@ -453,7 +454,7 @@ func (r *restoration) enterCgroups(criuPid int) error {
 		return err
 	}
 	for ctrl, p := range own {
-		if ctrl == "" && !cgIsUnified() {
+		if ctrl == "" && !cgroup.IsUnified() {
 			continue
 		}
 		r.ropts.CgRoot = append(r.ropts.CgRoot, &criurpc.CgroupRoot{Ctrl: proto.String(ctrl), Path: proto.String(p)})
@@ -1105,7 +1106,7 @@ func hostMounts(bundle, rootfs string, spec *specs.Spec, m cgroups.Manager) []ex
 			if m == nil || hasNewNamespace(spec, specs.CgroupNamespace) {
 				continue
 			}
-			ops, err := cgroupMountPlan(m, containerPath(rootfs, mnt.Destination), mnt.Options, false)
+			ops, err := cgroup.MountPlan(m, containerPath(rootfs, mnt.Destination), mnt.Options, false)
 			if err != nil {
 				continue
 			}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ocirun/runc/libcontainer/cgroup"
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
@@ -59,7 +60,7 @@ func (c *Container) Exec(eo *ExecOpts) (status int, err error) {
 	}
 
 	if !c.state.Rootless {
-		go cgWarmUp() // the process joins the container's cgroups
+		go cgroup.WarmUp() // the process joins the container's cgroups
 	}
 	x := &execution{c: c, eo: eo, errp: &err, signalsCaught: func() {}}
 	var sigc chan os.Signal

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ocirun/runc/libcontainer/userns"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
@@ -429,7 +430,7 @@ func setupUser(proc *specs.Process) error {
 	// A user namespace whose gid map was written without privilege has
 	// setgroups(2) denied: the groups stay as they are, and asking for
 	// additional ones is an error.
-	if !setgroupsDenied() {
+	if !userns.SetgroupsDenied() {
 		if err := threadSetgroups(groups); err != nil {
 			return fmt.Errorf("setgroups %v: %w", groups, err)
 		}

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/ocirun/runc/libcontainer/cgroup"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -35,7 +36,7 @@ func TestInitConfigInRoundTrip(t *testing.T) {
 		Windows:     &specs.Windows{},
 		Annotations: map[string]string{"a": "b"},
 	}
-	out := initConfig{ID: "c", Spec: spec, Rootfs: "/r", FifoFd: 4, CgroupMounts: map[int][]cgroupMountOp{0: nil}}
+	out := initConfig{ID: "c", Spec: spec, Rootfs: "/r", FifoFd: 4, CgroupMounts: map[int][]cgroup.MountOp{0: nil}}
 	data, err := json.Marshal(&out)
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +58,7 @@ func TestInitConfigInRoundTrip(t *testing.T) {
 	ws.Windows = nil
 	want.Spec = &ws
 	// What json itself turns a nil slice into.
-	want.CgroupMounts = map[int][]cgroupMountOp{0: nil}
+	want.CgroupMounts = map[int][]cgroup.MountOp{0: nil}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("decoded\n%+v\nwant\n%+v", got, want)
 	}

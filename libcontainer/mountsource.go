@@ -32,6 +32,7 @@ import (
 	"runtime"
 	"strconv"
 
+	"github.com/ocirun/runc/libcontainer/userns"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -109,11 +110,11 @@ func requestMountSource(sock *os.File, index int) (*os.File, error) {
 
 // needsRuntimeSource tells whether init asks the runtime for the source of
 // m: every id-mapped mount, and in a user namespace every bind mount.
-func needsRuntimeSource(m specs.Mount, userns bool) bool {
+func needsRuntimeSource(m specs.Mount, inUserns bool) bool {
 	if m.Type != "bind" && !parseMountOptions(m.Options).bind {
 		return false
 	}
-	return userns || mountIsIDMapped(m)
+	return inUserns || userns.IsIDMapped(m)
 }
 
 // mountSourcer is the runtime's side: it answers init's requests for the
@@ -150,9 +151,9 @@ func (s *mountSourcer) source(index string) (*os.File, error) {
 	if !filepath.IsAbs(source) {
 		source = filepath.Join(s.bundle, source)
 	}
-	var userns *os.File
-	if mountIsIDMapped(m) {
-		if userns, err = s.usernsFor(m); err != nil {
+	var mapNS *os.File
+	if userns.IsIDMapped(m) {
+		if mapNS, err = s.usernsFor(m); err != nil {
 			return nil, err
 		}
 	}
@@ -171,7 +172,7 @@ func (s *mountSourcer) source(index string) (*os.File, error) {
 		// This thread changes namespace for good: it is never unlocked,
 		// so it ends with the goroutine.
 		runtime.LockOSThread()
-		f, err := openSourceIn(mntns, source, m, o, userns)
+		f, err := openSourceIn(mntns, source, m, o, mapNS)
 		done <- result{f, err}
 	}()
 	r := <-done
@@ -184,7 +185,7 @@ func (s *mountSourcer) source(index string) (*os.File, error) {
 func (s *mountSourcer) usernsFor(m specs.Mount) (*os.File, error) {
 	key := "container"
 	if len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0 {
-		key = idMapText(m.UIDMappings) + idMapText(m.GIDMappings)
+		key = userns.MapText(m.UIDMappings) + userns.MapText(m.GIDMappings)
 	}
 	if f, ok := s.userns[key]; ok {
 		return f, nil
@@ -197,7 +198,7 @@ func (s *mountSourcer) usernsFor(m specs.Mount) (*os.File, error) {
 		}
 		f, err = os.Open("/proc/" + strconv.Itoa(s.pid) + "/ns/user")
 	} else {
-		f, err = usernsForMapping(m.UIDMappings, m.GIDMappings)
+		f, err = userns.ForMapping(m.UIDMappings, m.GIDMappings)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("mount %s: %w", m.Destination, err)
@@ -207,7 +208,7 @@ func (s *mountSourcer) usernsFor(m specs.Mount) (*os.File, error) {
 }
 
 // openSourceIn runs on a locked thread that it moves into mntns.
-func openSourceIn(mntns *os.File, source string, m specs.Mount, o mountOpts, userns *os.File) (*os.File, error) {
+func openSourceIn(mntns *os.File, source string, m specs.Mount, o mountOpts, mapNS *os.File) (*os.File, error) {
 	if err := unix.Unshare(unix.CLONE_FS); err != nil {
 		return nil, fmt.Errorf("unshare fs attributes: %w", err)
 	}
@@ -222,12 +223,12 @@ func openSourceIn(mntns *os.File, source string, m specs.Mount, o mountOpts, use
 	if err != nil {
 		return nil, fmt.Errorf("open source %s: %w", m.Source, err)
 	}
-	if userns != nil {
+	if mapNS != nil {
 		at := uint(unix.AT_EMPTY_PATH)
-		if idmapRecursive(m) {
+		if userns.RecursiveIDMap(m) {
 			at |= unix.AT_RECURSIVE
 		}
-		attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_IDMAP, Userns_fd: uint64(userns.Fd())}
+		attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_IDMAP, Userns_fd: uint64(mapNS.Fd())}
 		if err := unix.MountSetattr(fd, "", at, attr); err != nil {
 			unix.Close(fd)
 			hint := ""

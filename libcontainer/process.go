@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ocirun/runc/libcontainer/cgroup"
 	"github.com/ocirun/runc/libcontainer/nsenter"
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -51,17 +52,17 @@ type CreateOpts struct {
 
 // initConfig is what the parent sends to the Go side of init.
 type initConfig struct {
-	ID           string                  `json:"id"`
-	Exec         bool                    `json:"exec,omitempty"`
-	Spec         *specs.Spec             `json:"spec"`
-	Rootfs       string                  `json:"rootfs"`
-	Bundle       string                  `json:"bundle"`
-	NoPivot      bool                    `json:"no_pivot,omitempty"`
-	NoNewKeyring bool                    `json:"no_new_keyring,omitempty"`
-	PreserveFDs  int                     `json:"preserve_fds,omitempty"`
-	FifoFd       int                     `json:"fifo_fd"`
-	ConsoleFd    int                     `json:"console_fd,omitempty"`
-	CgroupMounts map[int][]cgroupMountOp `json:"cgroup_mounts,omitempty"`
+	ID           string                   `json:"id"`
+	Exec         bool                     `json:"exec,omitempty"`
+	Spec         *specs.Spec              `json:"spec"`
+	Rootfs       string                   `json:"rootfs"`
+	Bundle       string                   `json:"bundle"`
+	NoPivot      bool                     `json:"no_pivot,omitempty"`
+	NoNewKeyring bool                     `json:"no_new_keyring,omitempty"`
+	PreserveFDs  int                      `json:"preserve_fds,omitempty"`
+	FifoFd       int                      `json:"fifo_fd"`
+	ConsoleFd    int                      `json:"console_fd,omitempty"`
+	CgroupMounts map[int][]cgroup.MountOp `json:"cgroup_mounts,omitempty"`
 	// HostDevices: the container is in a user namespace, where device
 	// nodes are bind-mounted from the host (mknod is refused) and mounts
 	// inherited from the host have locked flags.
@@ -198,14 +199,14 @@ func (cr *creation) finish(err *error) {
 func planCreate(opts Options, co *CreateOpts) (*creation, error) {
 	spec := co.Spec
 	if !opts.Rootless {
-		go cgWarmUp()
+		go cgroup.WarmUp()
 	}
 	// Only computes paths (or checks for systemd): fails before anything is made.
-	m, err := newCgroupManager(co.ID, spec, opts.Systemd, opts.Rootless)
+	m, err := cgroup.NewManager(co.ID, spec, opts.Systemd, opts.Rootless)
 	if err != nil {
 		return nil, err
 	}
-	logCgroupManager(m, opts.Systemd)
+	cgroup.LogManager(m, opts.Systemd)
 	rootfs, err := resolveRootfs(co.Bundle, spec)
 	if err != nil {
 		return nil, err
@@ -620,18 +621,18 @@ func parentSyncCreate(sock *os.File, onReady, onCreated func() error, seccompAge
 	}
 }
 
-func cgroupMountsFor(m cgroups.Manager, spec *specs.Spec) (map[int][]cgroupMountOp, error) {
-	var out map[int][]cgroupMountOp
+func cgroupMountsFor(m cgroups.Manager, spec *specs.Spec) (map[int][]cgroup.MountOp, error) {
+	var out map[int][]cgroup.MountOp
 	for i, mnt := range spec.Mounts {
 		if mnt.Type != "cgroup" && mnt.Type != "cgroup2" {
 			continue
 		}
-		ops, err := cgroupMountPlan(m, mnt.Destination, mnt.Options, hasNewNamespace(spec, specs.CgroupNamespace))
+		ops, err := cgroup.MountPlan(m, mnt.Destination, mnt.Options, hasNewNamespace(spec, specs.CgroupNamespace))
 		if err != nil {
 			return nil, fmt.Errorf("plan cgroup mount at %s: %w", mnt.Destination, err)
 		}
 		if out == nil {
-			out = map[int][]cgroupMountOp{}
+			out = map[int][]cgroup.MountOp{}
 		}
 		out[i] = ops
 	}
@@ -748,7 +749,7 @@ func newContainer(opts Options, co *CreateOpts, rootfs string, m cgroups.Manager
 	if err != nil {
 		return nil, err
 	}
-	if err := cgCheckUnused(m); err != nil {
+	if err := cgroup.CheckUnused(m); err != nil {
 		dir.remove()
 		dir.close()
 		return nil, err

@@ -11,6 +11,8 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/moby/sys/mountinfo"
+	"github.com/ocirun/runc/libcontainer/cgroup"
+	"github.com/ocirun/runc/libcontainer/userns"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
@@ -189,7 +191,7 @@ func setupRootfs(cfg *initConfig, beforePivot func() error) error {
 			continue
 		}
 		mc := mountCtx{bundle: cfg.Bundle, userns: cfg.HostDevices}
-		if !cfg.RuntimeSources && mountIsIDMapped(m) {
+		if !cfg.RuntimeSources && userns.IsIDMapped(m) {
 			return mountError(m, errors.New("idmapped mounts need a runtime running as root"))
 		}
 		if cfg.RuntimeSources && needsRuntimeSource(m, cfg.HostDevices) {
@@ -713,7 +715,7 @@ func mkdirLastInRoot(root *os.File, dir string) *os.File {
 }
 
 // runCgroupOps carries out the cgroup filesystem plan for one mount entry.
-func runCgroupOps(root *os.File, ops []cgroupMountOp) error {
+func runCgroupOps(root *os.File, ops []cgroup.MountOp) error {
 	for _, op := range ops {
 		switch op.Kind {
 		case "symlink":

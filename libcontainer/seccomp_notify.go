@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 
+	"github.com/ocirun/runc/libcontainer/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -127,7 +128,7 @@ func (r *syncReader) close() {
 // process pid, in container st (whose status is given): send it to the
 // agent. nil when the profile has no SCMP_ACT_NOTIFY rule.
 func seccompAgent(st *containerState, status specs.ContainerState, pid int) func(*os.File) error {
-	if st.Config == nil || st.Config.Linux == nil || !seccompNotifies(st.Config.Linux.Seccomp) {
+	if st.Config == nil || st.Config.Linux == nil || !seccomp.Notifies(st.Config.Linux.Seccomp) {
 		return nil
 	}
 	sc := st.Config.Linux.Seccomp

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ocirun/runc/libcontainer/seccomp"
+	"github.com/ocirun/runc/libcontainer/userns"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -106,7 +108,7 @@ func validateHookSection(spec *specs.Spec) error { return validateHooks(spec.Hoo
 func validateMemPolicy(spec *specs.Spec) error {
 	return validateMemoryPolicy(spec.Linux.MemoryPolicy)
 }
-func validateSeccompSection(spec *specs.Spec) error { return validateSeccomp(spec.Linux.Seccomp) }
+func validateSeccompSection(spec *specs.Spec) error { return seccomp.Validate(spec.Linux.Seccomp) }
 
 func validateSched(spec *specs.Spec) error {
 	if err := validateProcessSched(spec.Process); err != nil {
@@ -131,7 +133,7 @@ func validateMounts(spec *specs.Spec) error {
 		if strings.ContainsRune(m.Destination, 0) || strings.ContainsRune(m.Source, 0) {
 			return fmt.Errorf("mount %q: invalid path", m.Destination)
 		}
-		if err := validateIDMapMount(spec, m); err != nil {
+		if err := userns.ValidateMount(spec, m); err != nil {
 			return err
 		}
 	}
@@ -167,11 +169,11 @@ func checkCreate(opts Options, co *CreateOpts) error {
 	}
 	warnSpec(spec)
 	if os.Geteuid() != 0 {
-		if err := validateRootlessEUID(spec); err != nil {
+		if err := userns.ValidateRootless(spec); err != nil {
 			return err
 		}
 	}
-	if err := checkJoinUserns(spec); err != nil {
+	if err := userns.CheckJoin(spec); err != nil {
 		return err
 	}
 	if err := checkNetDevices(spec, opts.Rootless); err != nil {
