@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ocirun/runc/libcontainer/wire"
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
@@ -102,7 +103,7 @@ func (c *Container) Exec(eo *ExecOpts) (status int, err error) {
 	defer l.close()
 	spec := *c.state.Config
 	spec.Process = proc
-	cfg := &initConfig{ID: c.state.ID, Exec: true, Spec: &spec, PreserveFDs: eo.PreserveFDs}
+	cfg := &wire.InitConfig{ID: c.state.ID, Exec: true, Spec: &spec, PreserveFDs: eo.PreserveFDs}
 	var consoleParent *os.File
 	if proc.Terminal {
 		var conn *os.File

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ocirun/runc/libcontainer/wire"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
@@ -28,8 +29,11 @@ func init() {
 // closeLog closes init's log pipe (see logpipe.go).
 var closeLog = func() {}
 
-// errParentGone: the parent closed the socket instead of answering.
-var errParentGone = errors.New("parent gone")
+// initConfig is the init config with init's end of the init socket.
+type initConfig struct {
+	wire.InitConfig
+	sock *os.File
+}
 
 // errReported: the error has gone to the runtime another way.
 var errReported = errors.New("reported")
@@ -37,7 +41,7 @@ var errReported = errors.New("reported")
 // Init is the Go side of `runc init`, in the container's namespaces after
 // the C stage. It never returns: it execs the user's process or exits.
 func Init() {
-	fd, err := strconv.Atoi(os.Getenv("_OCIRUN_INITPIPE"))
+	fd, err := strconv.Atoi(os.Getenv(wire.EnvInitPipe))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "runc init: must be started by the runtime")
 		os.Exit(1)
@@ -51,11 +55,11 @@ func Init() {
 	dec := json.NewDecoder(sock)
 	enc := json.NewEncoder(sock)
 	if err := containerInit(sock, dec, enc); err != nil {
-		if err == errParentGone || err == errReported {
+		if err == wire.ErrParentGone || err == errReported {
 			// The parent gave up (and says why): nothing to add.
 			os.Exit(1)
 		}
-		if enc.Encode(syncMsg{Type: syncError, Message: err.Error()}) != nil {
+		if enc.Encode(wire.SyncMsg{Type: wire.SyncError, Message: err.Error()}) != nil {
 			// The parent has gone (or was told we are done): stderr is all we have.
 			fmt.Fprintf(os.Stderr, "runc init: %v\n", err)
 		}
@@ -65,15 +69,15 @@ func Init() {
 }
 
 func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
-	var in initConfigIn
+	var in wire.InitConfigIn
 	if err := dec.Decode(&in); err != nil {
 		return fmt.Errorf("read init config: %w", err)
 	}
-	cfg, err := in.config()
+	wcfg, err := in.Config()
 	if err != nil {
 		return fmt.Errorf("read init config: %w", err)
 	}
-	cfg.sock = sock
+	cfg := initConfig{InitConfig: wcfg, sock: sock}
 	spec := cfg.Spec
 	proc := spec.Process
 	logrus.Debugf("init: config received (exec: %v), pid %d", cfg.Exec, os.Getpid())
@@ -115,17 +119,17 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	ready := func() error {
 		defer phase("init:wait-runtime")()
 		logrus.Debug("init: mounts done, waiting for the runtime (cgroup resources, hooks)")
-		if err := enc.Encode(syncMsg{Type: syncReady}); err != nil {
+		if err := enc.Encode(wire.SyncMsg{Type: wire.SyncReady}); err != nil {
 			return err
 		}
-		var msg syncMsg
+		var msg wire.SyncMsg
 		if err := dec.Decode(&msg); err != nil {
 			if errors.Is(err, io.EOF) {
-				return errParentGone
+				return wire.ErrParentGone
 			}
 			return fmt.Errorf("wait for parent: %w", err)
 		}
-		if msg.Type != syncContinue {
+		if msg.Type != wire.SyncContinue {
 			return fmt.Errorf("unexpected message %q from parent", msg.Type)
 		}
 		if cfg.HookState != nil {

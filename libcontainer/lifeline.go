@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ocirun/runc/libcontainer/wire"
 	"github.com/opencontainers/cgroups"
 	"golang.org/x/sys/unix"
 )
@@ -21,9 +22,6 @@ import (
 
 const (
 	recoveryFile = "recovery.json"
-	// syncCreated: init has done everything; the parent saves the state
-	// and answers syncContinue, after which init disarms its death signal.
-	syncCreated = "created"
 )
 
 // ErrDamagedState is wrapped by the error of a state file that exists but
@@ -37,16 +35,16 @@ func damagedState(path, why string) error {
 // errInitExited: init went away during create without saying why.
 var errInitExited = errors.New("container init exited during create")
 
-// awaitStateSaved is init's half of the syncCreated exchange.
+// awaitStateSaved is init's half of the wire.SyncCreated exchange.
 func awaitStateSaved(enc jsonEncoder, dec jsonDecoder) error {
-	if err := enc.Encode(syncMsg{Type: syncCreated}); err != nil {
-		return errParentGone
+	if err := enc.Encode(wire.SyncMsg{Type: wire.SyncCreated}); err != nil {
+		return wire.ErrParentGone
 	}
-	var msg syncMsg
+	var msg wire.SyncMsg
 	if err := dec.Decode(&msg); err != nil {
-		return errParentGone
+		return wire.ErrParentGone
 	}
-	if msg.Type != syncContinue {
+	if msg.Type != wire.SyncContinue {
 		return fmt.Errorf("unexpected message %q from parent", msg.Type)
 	}
 	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, 0, 0, 0, 0); err != nil {

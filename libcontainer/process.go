@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ocirun/runc/libcontainer/nsenter"
+	"github.com/ocirun/runc/libcontainer/wire"
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
@@ -48,44 +49,6 @@ type CreateOpts struct {
 	// every signal; nothing is made before (see catchSignals).
 	signalsCaught func()
 }
-
-// initConfig is what the parent sends to the Go side of init.
-type initConfig struct {
-	ID           string                  `json:"id"`
-	Exec         bool                    `json:"exec,omitempty"`
-	Spec         *specs.Spec             `json:"spec"`
-	Rootfs       string                  `json:"rootfs"`
-	Bundle       string                  `json:"bundle"`
-	NoPivot      bool                    `json:"no_pivot,omitempty"`
-	NoNewKeyring bool                    `json:"no_new_keyring,omitempty"`
-	PreserveFDs  int                     `json:"preserve_fds,omitempty"`
-	FifoFd       int                     `json:"fifo_fd"`
-	ConsoleFd    int                     `json:"console_fd,omitempty"`
-	CgroupMounts map[int][]cgroupMountOp `json:"cgroup_mounts,omitempty"`
-	// HostDevices: the container is in a user namespace, where device
-	// nodes are bind-mounted from the host (mknod is refused) and mounts
-	// inherited from the host have locked flags.
-	HostDevices bool `json:"host_devices,omitempty"`
-	// RuntimeSources: init asks the runtime for the sources of id-mapped
-	// mounts, and in a user namespace of every bind mount (mountsource.go).
-	RuntimeSources bool `json:"runtime_sources,omitempty"`
-	// HookState is what createContainer and startContainer hooks, run by
-	// init, get on stdin (with init's pid as the host sees it).
-	HookState *specs.State `json:"hook_state,omitempty"`
-	sock      *os.File     // init's end of the init socket (in init)
-}
-
-// syncMsg is a message between the parent and the Go side of init.
-type syncMsg struct {
-	Type    string `json:"type"`
-	Message string `json:"message,omitempty"`
-}
-
-const (
-	syncReady    = "ready"    // init: mounts done, parent may apply resources
-	syncContinue = "continue" // parent: carry on
-	syncError    = "error"
-)
 
 // Create does every step of container creation and leaves its init blocked
 // on the exec fifo. On failure nothing is left behind.
@@ -205,7 +168,7 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	}
 	defer l.close()
 	cmd, parentSock, nextFd := l.cmd, l.sock, l.nextFd
-	cfg := &initConfig{
+	cfg := &wire.InitConfig{
 		ID:           co.ID,
 		Spec:         spec,
 		Rootfs:       rootfs,
@@ -376,7 +339,7 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	return c, nil
 }
 
-func sendJSON(sock *os.File, cfg *initConfig) error {
+func sendJSON(sock *os.File, cfg *wire.InitConfig) error {
 	if err := json.NewEncoder(sock).Encode(cfg); err != nil {
 		return fmt.Errorf("send config to init: %w", err)
 	}
@@ -445,13 +408,13 @@ func newInitCmd(dir string, preserveFDs int) (*initCmd, error) {
 	// caller's, and keeps them open for good: containermaxprocs=0 has the
 	// runtime close them at once. init clears its environment before
 	// anything of the container's runs.
-	l.cmd.Env = []string{"_OCIRUN_INITPIPE=" + strconv.Itoa(l.nextFd(l.child)), "GOMAXPROCS=1", "GODEBUG=containermaxprocs=0"}
+	l.cmd.Env = []string{wire.EnvInitPipe + "=" + strconv.Itoa(l.nextFd(l.child)), "GOMAXPROCS=1", "GODEBUG=containermaxprocs=0"}
 	if l.logR, l.logW, err = os.Pipe(); err != nil {
 		l.close()
 		return nil, fmt.Errorf("init log pipe: %w", err)
 	}
-	l.cmd.Env = append(l.cmd.Env, logPipeEnv+"="+strconv.Itoa(l.nextFd(l.logW)),
-		logLevelEnv+"="+strconv.Itoa(int(logrus.GetLevel())))
+	l.cmd.Env = append(l.cmd.Env, wire.EnvLogPipe+"="+strconv.Itoa(l.nextFd(l.logW)),
+		wire.EnvLogLevel+"="+strconv.Itoa(int(logrus.GetLevel())))
 	return l, nil
 }
 
@@ -498,7 +461,7 @@ func parentSync(sock *os.File, onReady func() error, seccompAgent func(*os.File)
 }
 
 // parentSyncCreate is parentSync for create: onCreated saves the state
-// when init says it is done (syncCreated); an init that goes away before
+// when init says it is done (wire.SyncCreated); an init that goes away before
 // that has failed (errInitExited).
 func parentSyncCreate(sock *os.File, onReady, onCreated func() error, seccompAgent func(*os.File) error, mountSource func(string) (*os.File, error)) error {
 	created := false
@@ -506,7 +469,7 @@ func parentSyncCreate(sock *os.File, onReady, onCreated func() error, seccompAge
 	defer r.close()
 	dec := json.NewDecoder(r)
 	for {
-		var msg syncMsg
+		var msg wire.SyncMsg
 		if err := dec.Decode(&msg); err != nil {
 			if err == io.EOF {
 				if onCreated != nil && !created {
@@ -517,35 +480,35 @@ func parentSyncCreate(sock *os.File, onReady, onCreated func() error, seccompAge
 			return fmt.Errorf("read from init: %w", err)
 		}
 		switch msg.Type {
-		case syncError:
+		case wire.SyncError:
 			return &initError{errors.New(msg.Message)}
-		case syncReady:
+		case wire.SyncReady:
 			if onReady == nil {
 				return errors.New("unexpected ready message from init")
 			}
 			if err := onReady(); err != nil {
 				return &initError{err}
 			}
-			if err := json.NewEncoder(sock).Encode(syncMsg{Type: syncContinue}); err != nil {
+			if err := json.NewEncoder(sock).Encode(wire.SyncMsg{Type: wire.SyncContinue}); err != nil {
 				return fmt.Errorf("write to init: %w", err)
 			}
-		case syncMountSource:
+		case wire.SyncMountSource:
 			if mountSource == nil {
 				return errors.New("unexpected mount source request from init")
 			}
 			f, err := mountSource(msg.Message)
-			err = answerMountSource(sock, f, err)
+			err = wire.AnswerMountSource(sock, f, err)
 			if f != nil {
 				f.Close()
 			}
 			if err != nil {
 				return err
 			}
-		case syncSeccompFd:
+		case wire.SyncSeccompFd:
 			if err := handleSeccompFd(r, seccompAgent); err != nil {
 				return &initError{err}
 			}
-		case syncCreated:
+		case wire.SyncCreated:
 			if onCreated == nil || created {
 				return errors.New("unexpected created message from init")
 			}
@@ -553,7 +516,7 @@ func parentSyncCreate(sock *os.File, onReady, onCreated func() error, seccompAge
 				return err
 			}
 			created = true
-			if err := json.NewEncoder(sock).Encode(syncMsg{Type: syncContinue}); err != nil {
+			if err := json.NewEncoder(sock).Encode(wire.SyncMsg{Type: wire.SyncContinue}); err != nil {
 				return fmt.Errorf("write to init: %w", err)
 			}
 		default:
@@ -562,8 +525,8 @@ func parentSyncCreate(sock *os.File, onReady, onCreated func() error, seccompAge
 	}
 }
 
-func cgroupMountsFor(m cgroups.Manager, spec *specs.Spec) (map[int][]cgroupMountOp, error) {
-	var out map[int][]cgroupMountOp
+func cgroupMountsFor(m cgroups.Manager, spec *specs.Spec) (map[int][]wire.CgroupMountOp, error) {
+	var out map[int][]wire.CgroupMountOp
 	for i, mnt := range spec.Mounts {
 		if mnt.Type != "cgroup" && mnt.Type != "cgroup2" {
 			continue
@@ -573,9 +536,12 @@ func cgroupMountsFor(m cgroups.Manager, spec *specs.Spec) (map[int][]cgroupMount
 			return nil, fmt.Errorf("plan cgroup mount at %s: %w", mnt.Destination, err)
 		}
 		if out == nil {
-			out = map[int][]cgroupMountOp{}
+			out = map[int][]wire.CgroupMountOp{}
 		}
-		out[i] = ops
+		out[i] = make([]wire.CgroupMountOp, len(ops))
+		for j, op := range ops {
+			out[i][j] = wire.CgroupMountOp(op)
+		}
 	}
 	return out, nil
 }

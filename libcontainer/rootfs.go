@@ -11,6 +11,7 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/moby/sys/mountinfo"
+	"github.com/ocirun/runc/libcontainer/wire"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
@@ -193,9 +194,9 @@ func setupRootfs(cfg *initConfig, beforePivot func() error) error {
 			return mountError(m, errors.New("idmapped mounts need a runtime running as root"))
 		}
 		if cfg.RuntimeSources && needsRuntimeSource(m, cfg.HostDevices) {
-			f, err := requestMountSource(cfg.sock, i)
+			f, err := wire.RequestMountSource(cfg.sock, i)
 			if err != nil {
-				if err == errParentGone {
+				if err == wire.ErrParentGone {
 					return err
 				}
 				return mountError(m, err)
@@ -713,7 +714,7 @@ func mkdirLastInRoot(root *os.File, dir string) *os.File {
 }
 
 // runCgroupOps carries out the cgroup filesystem plan for one mount entry.
-func runCgroupOps(root *os.File, ops []cgroupMountOp) error {
+func runCgroupOps(root *os.File, ops []wire.CgroupMountOp) error {
 	for _, op := range ops {
 		switch op.Kind {
 		case "symlink":

@@ -9,25 +9,24 @@ import (
 	"net"
 	"os"
 
+	"github.com/ocirun/runc/libcontainer/wire"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
 // SCMP_ACT_NOTIFY: the filter's listener goes from init to the runtime
-// (with the sync message syncSeccompFd, over the init socket, as
+// (with the sync message wire.SyncSeccompFd, over the init socket, as
 // SCM_RIGHTS), and from the runtime to the seccomp agent at
 // linux.seccomp.listenerPath, together with the container's state, as the
 // runtime spec's "container process state" describes. The runtime then
 // closes its copy: only the agent holds the listener.
-
-const syncSeccompFd = "seccomp-fd" // init: here is the listener of my filter
 
 // listenerSender prepares, before the filter is loaded, the hand-over of
 // its listener: the message and its control data are built now, so that
 // afterwards only sendmsg(2) runs (with nothing allocated) before the
 // runtime has the listener.
 func listenerSender(sock *os.File) (func(listener int) error, error) {
-	msg, err := json.Marshal(syncMsg{Type: syncSeccompFd})
+	msg, err := json.Marshal(wire.SyncMsg{Type: wire.SyncSeccompFd})
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +171,7 @@ func sendToSeccompAgent(path string, ps *specs.ContainerProcessState, listener *
 	return nil
 }
 
-// handleSeccompFd is the parent's answer to syncSeccompFd.
+// handleSeccompFd is the parent's answer to wire.SyncSeccompFd.
 func handleSeccompFd(r *syncReader, agent func(*os.File) error) error {
 	listener := r.takeFd()
 	if listener == nil {

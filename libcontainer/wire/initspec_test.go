@@ -1,4 +1,4 @@
-package libcontainer
+package wire
 
 import (
 	"encoding/json"
@@ -35,16 +35,16 @@ func TestInitConfigInRoundTrip(t *testing.T) {
 		Windows:     &specs.Windows{},
 		Annotations: map[string]string{"a": "b"},
 	}
-	out := initConfig{ID: "c", Spec: spec, Rootfs: "/r", FifoFd: 4, CgroupMounts: map[int][]cgroupMountOp{0: nil}}
+	out := InitConfig{ID: "c", Spec: spec, Rootfs: "/r", FifoFd: 4, CgroupMounts: map[int][]CgroupMountOp{0: nil}}
 	data, err := json.Marshal(&out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var in initConfigIn
+	var in InitConfigIn
 	if err := json.Unmarshal(data, &in); err != nil {
 		t.Fatal(err)
 	}
-	got, err := in.config()
+	got, err := in.Config()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestInitConfigInRoundTrip(t *testing.T) {
 	ws.Windows = nil
 	want.Spec = &ws
 	// What json itself turns a nil slice into.
-	want.CgroupMounts = map[int][]cgroupMountOp{0: nil}
+	want.CgroupMounts = map[int][]CgroupMountOp{0: nil}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("decoded\n%+v\nwant\n%+v", got, want)
 	}
@@ -67,12 +67,12 @@ func TestInitConfigInRoundTrip(t *testing.T) {
 
 	// A spec without a linux section stays without one.
 	spec.Linux = nil
-	data, _ = json.Marshal(&initConfig{Spec: spec})
-	in = initConfigIn{}
+	data, _ = json.Marshal(&InitConfig{Spec: spec})
+	in = InitConfigIn{}
 	if err := json.Unmarshal(data, &in); err != nil {
 		t.Fatal(err)
 	}
-	if cfg, err := in.config(); err != nil || cfg.Spec == nil || cfg.Spec.Linux != nil || cfg.Spec.Hostname != "h" {
+	if cfg, err := in.Config(); err != nil || cfg.Spec == nil || cfg.Spec.Linux != nil || cfg.Spec.Hostname != "h" {
 		t.Errorf("without linux: %+v, %v", cfg.Spec, err)
 	}
 }

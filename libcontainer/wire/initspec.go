@@ -1,4 +1,4 @@
-package libcontainer
+package wire
 
 import (
 	"encoding/json"
@@ -6,7 +6,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// initConfigIn is initConfig as init decodes it. encoding/json builds the
+// InitConfigIn is InitConfig as init decodes it. encoding/json builds the
 // encoders of every type reachable from a struct the first time it decodes
 // one (typeFields), whatever the data holds: for specs.Spec that is half a
 // millisecond and 3,600 allocations, a good part of init's start-up. Parts
@@ -16,8 +16,8 @@ import (
 // other platforms' sections) are dropped; the optional sections that many
 // containers do not have (seccomp, hooks, ...) are decoded into their
 // types by config only when present, so that only then their types cost.
-type initConfigIn struct {
-	initConfig
+type InitConfigIn struct {
+	InitConfig
 	Spec *initSpec `json:"spec"`
 }
 
@@ -43,10 +43,10 @@ type initLinux struct {
 	TimeOffsets  json.RawMessage `json:"timeOffsets,omitempty"`
 }
 
-// config returns the decoded initConfig with its spec (without the parts
+// Config returns the decoded InitConfig with its spec (without the parts
 // init does not read).
-func (in *initConfigIn) config() (initConfig, error) {
-	cfg := in.initConfig
+func (in *InitConfigIn) Config() (InitConfig, error) {
+	cfg := in.InitConfig
 	cfg.Spec = nil
 	if in.Spec == nil {
 		return cfg, nil
