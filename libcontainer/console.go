@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/containerd/console"
+	"github.com/ocirun/runc/libcontainer/internal/timing"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -14,7 +15,7 @@ import (
 // name as data, the fd as SCM_RIGHTS), and makes the slave the process's
 // stdio, controlling terminal and /dev/console.
 func setupConsole(sockFd int, proc *specs.Process, devConsole bool) error {
-	defer phase("init:console")()
+	defer timing.Phase("init:console")()
 	sock := os.NewFile(uintptr(sockFd), "console-socket")
 	defer sock.Close()
 	master, slavePath, err := console.NewPty()

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ocirun/runc/libcontainer/internal/timing"
 	"github.com/ocirun/runc/libcontainer/wire"
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -36,7 +37,7 @@ type ExecOpts struct {
 // the container's init and its cgroups. In the foreground it forwards
 // signals (and the terminal) and returns the process's exit status.
 func (c *Container) Exec(eo *ExecOpts) (status int, err error) {
-	defer phase("exec")()
+	defer timing.Phase("exec")()
 	switch st := c.Status(); st {
 	case Running, Created:
 	case Paused:
@@ -143,7 +144,7 @@ func (c *Container) Exec(eo *ExecOpts) (status int, err error) {
 			err = startError(err)
 		}
 	}()
-	stageTimer := phase("nsexec")
+	stageTimer := timing.Phase("nsexec")
 	pid, err := runStage(l.sock, boot, &spec)
 	stageTimer()
 	if err != nil {

@@ -26,6 +26,8 @@ import (
 	"strconv"
 	"syscall"
 
+	"github.com/ocirun/runc/libcontainer/internal/mountopt"
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -48,7 +50,7 @@ func idmapMappings(spec *specs.Spec, m specs.Mount) ([]specs.LinuxIDMapping, []s
 	if len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0 {
 		return m.UIDMappings, m.GIDMappings
 	}
-	if spec.Linux != nil && hasNewNamespace(spec, specs.UserNamespace) {
+	if spec.Linux != nil && ocispec.HasNewNamespace(spec, specs.UserNamespace) {
 		return spec.Linux.UIDMappings, spec.Linux.GIDMappings
 	}
 	return nil, nil
@@ -59,14 +61,14 @@ func validateIDMapMount(spec *specs.Spec, m specs.Mount) error {
 	if !mountIsIDMapped(m) {
 		return nil
 	}
-	o := parseMountOptions(m.Options)
-	if m.Type != "bind" && !o.bind {
+	o := mountopt.Parse(m.Options)
+	if m.Type != "bind" && !o.Bind {
 		return fmt.Errorf("mount %s: idmapped mounts are only supported for bind mounts (options bind or rbind)", m.Destination)
 	}
 	if (len(m.UIDMappings) == 0) != (len(m.GIDMappings) == 0) {
 		return fmt.Errorf("mount %s: an idmapped mount needs both uidMappings and gidMappings", m.Destination)
 	}
-	if len(m.UIDMappings) == 0 && spec.Linux != nil && hasNamespace(spec, specs.UserNamespace) && !hasNewNamespace(spec, specs.UserNamespace) {
+	if len(m.UIDMappings) == 0 && spec.Linux != nil && ocispec.HasNamespace(spec, specs.UserNamespace) && !ocispec.HasNewNamespace(spec, specs.UserNamespace) {
 		// The maps of the user namespace joined, read when it is made.
 		return nil
 	}

@@ -12,6 +12,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ocirun/runc/libcontainer/internal/fsx"
+	"github.com/ocirun/runc/libcontainer/internal/hooks"
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
+	"github.com/ocirun/runc/libcontainer/internal/timing"
 	"github.com/ocirun/runc/libcontainer/wire"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
@@ -117,7 +121,7 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	// createContainer hooks run here, where the runtime's paths still
 	// resolve.
 	ready := func() error {
-		defer phase("init:wait-runtime")()
+		defer timing.Phase("init:wait-runtime")()
 		logrus.Debug("init: mounts done, waiting for the runtime (cgroup resources, hooks)")
 		if err := enc.Encode(wire.SyncMsg{Type: wire.SyncReady}); err != nil {
 			return err
@@ -133,19 +137,19 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 			return fmt.Errorf("unexpected message %q from parent", msg.Type)
 		}
 		if cfg.HookState != nil {
-			return runHooks(spec, hookCreateContainer, cfg.HookState, "", false)
+			return hooks.Run(spec, hooks.CreateContainer, cfg.HookState, "", false)
 		}
 		return nil
 	}
 	// Without a mount namespace the mounts are made in the host's, as runc
 	// does, unless a user namespace leaves init no right to mount there.
-	hostMounts := !hasNamespace(spec, specs.MountNamespace) && !hasNamespace(spec, specs.UserNamespace)
-	if hasNewNamespace(spec, specs.MountNamespace) || hostMounts {
+	hostMounts := !ocispec.HasNamespace(spec, specs.MountNamespace) && !ocispec.HasNamespace(spec, specs.UserNamespace)
+	if ocispec.HasNewNamespace(spec, specs.MountNamespace) || hostMounts {
 		logrus.Debugf("init: setting up the root filesystem %s", cfg.Rootfs)
 		if err := setupRootfs(&cfg, ready); err != nil {
 			return err
 		}
-	} else if hasNamespace(spec, specs.MountNamespace) {
+	} else if ocispec.HasNamespace(spec, specs.MountNamespace) {
 		// A joined mount namespace is the container's filesystem as it
 		// is: the C stage's setns() made its root ours.
 		if err := unix.Chdir("/"); err != nil {
@@ -183,7 +187,7 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	if err := writeSysctls(spec.Linux.Sysctl); err != nil {
 		return err
 	}
-	if hasNewNamespace(spec, specs.MountNamespace) {
+	if ocispec.HasNewNamespace(spec, specs.MountNamespace) {
 		if err := finishRootfs(&cfg); err != nil {
 			return err
 		}
@@ -242,7 +246,7 @@ func startProcess(cfg *initConfig, path string, env []string) error {
 				os.Setenv(k, v)
 			}
 		}
-		if err := runHooks(cfg.Spec, hookStartContainer, &hs, "", false); err != nil {
+		if err := hooks.Run(cfg.Spec, hooks.StartContainer, &hs, "", false); err != nil {
 			return err
 		}
 	}
@@ -266,7 +270,7 @@ func execUser(path string, args, env []string) error {
 // order: fds, rlimits, the executable's lookup, user and capabilities,
 // HOME, cwd, no_new_privs and umask.
 func prepareProcess(cfg *initConfig) (string, []string, error) {
-	defer phase("init:process")()
+	defer timing.Phase("init:process")()
 	proc := cfg.Spec.Process
 	// Before the rlimits: a low RLIMIT_NOFILE must not stop us listing fds.
 	if err := closeExtraFds(3 + cfg.PreserveFDs); err != nil {
@@ -390,7 +394,7 @@ var rlimitNames = map[string]int{
 }
 
 func setRlimits(rls []specs.POSIXRlimit) error {
-	defer phase("init:rlimits")()
+	defer timing.Phase("init:rlimits")()
 	for _, rl := range rls {
 		res, ok := rlimitNames[rl.Type]
 		if !ok {
@@ -406,7 +410,7 @@ func setRlimits(rls []specs.POSIXRlimit) error {
 
 // setupUser drops to the configured user and capability sets.
 func setupUser(proc *specs.Process) error {
-	defer phase("init:user")()
+	defer timing.Phase("init:user")()
 	logrus.Debugf("init: switching to user %d:%d (additional gids %v) and the capability sets", proc.User.UID, proc.User.GID, proc.User.AdditionalGids)
 	caps, err := newCapSets(proc.Capabilities)
 	if err != nil {
@@ -423,7 +427,7 @@ func setupUser(proc *specs.Process) error {
 	nonDumpable := d == 0
 	// Checked by the parent already; an id above it would reach the
 	// set*id calls below as -1, "unchanged", and leave us root.
-	if err := validateUserIDs(u); err != nil {
+	if err := ocispec.ValidateUserIDs(u); err != nil {
 		return err
 	}
 	groups := make([]int, len(u.AdditionalGids))
@@ -491,7 +495,7 @@ func withHome(env []string, uid uint32) []string {
 		}
 	}
 	home := "/"
-	if data, err := readFile("/etc/passwd"); err == nil {
+	if data, err := fsx.ReadFile("/etc/passwd"); err == nil {
 		for _, line := range strings.Split(string(data), "\n") {
 			f := strings.Split(line, ":")
 			if len(f) >= 6 && f[2] == strconv.Itoa(int(uid)) && f[5] != "" {

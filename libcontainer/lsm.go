@@ -8,6 +8,9 @@ import (
 
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/cyphar/filepath-securejoin/pathrs-lite/procfs"
+	"github.com/ocirun/runc/libcontainer/internal/fsx"
+	"github.com/ocirun/runc/libcontainer/internal/mountopt"
+	"github.com/ocirun/runc/libcontainer/internal/timing"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -26,7 +29,7 @@ func apparmorEnabled() bool {
 	if _, err := os.Stat("/sys/kernel/security/apparmor"); err != nil {
 		return false
 	}
-	b, err := readFile("/sys/module/apparmor/parameters/enabled")
+	b, err := fsx.ReadFile("/sys/module/apparmor/parameters/enabled")
 	return err == nil && len(b) > 0 && b[0] == 'Y'
 }
 
@@ -64,7 +67,7 @@ func validateLSM(spec *specs.Spec) error {
 // linux.mountLabel. procfs, sysfs and cgroup filesystems cannot be
 // labelled, and a bind mount keeps the labels of its source.
 func withMountLabel(m specs.Mount, label string) specs.Mount {
-	if label == "" || m.Type == "bind" || parseMountOptions(m.Options).bind {
+	if label == "" || m.Type == "bind" || mountopt.Parse(m.Options).Bind {
 		return m
 	}
 	switch m.Type {
@@ -80,7 +83,7 @@ func withMountLabel(m specs.Mount, label string) specs.Mount {
 // that is checked to be one: the container's /proc could send a write to
 // another file of the kernel's.
 func applyLSM(p *specs.Process) error {
-	defer phase("init:lsm")()
+	defer timing.Phase("init:lsm")()
 	if p.ApparmorProfile == "" && p.SelinuxLabel == "" {
 		return nil
 	}

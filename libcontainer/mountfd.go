@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cyphar/filepath-securejoin/pathrs-lite/procfs"
+	"github.com/ocirun/runc/libcontainer/internal/fsx"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -71,11 +72,11 @@ var procMountAllowed = []string{
 // /proc/<pid>/fd it would redirect the runtime's own lookups. /proc itself
 // takes procfs only, as in runc.
 func checkProcDest(root, target *os.File, m specs.Mount, src *os.File) error {
-	rootPath, err := os.Readlink(procFd(root))
+	rootPath, err := os.Readlink(fsx.ProcFd(root))
 	if err != nil {
 		return err
 	}
-	dest, err := os.Readlink(procFd(target))
+	dest, err := os.Readlink(fsx.ProcFd(target))
 	if err != nil {
 		return err
 	}

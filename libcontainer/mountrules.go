@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/moby/sys/mountinfo"
+	"github.com/ocirun/runc/libcontainer/internal/fsx"
+	"github.com/ocirun/runc/libcontainer/internal/mountopt"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -39,7 +41,7 @@ func checkOrdinaryDir(root *os.File, dest, fstype string) error {
 	if dest == "/" {
 		return nil
 	}
-	parent, err := openInRoot(root, filepath.Dir(dest))
+	parent, err := fsx.OpenInRoot(root, filepath.Dir(dest))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil
@@ -238,8 +240,8 @@ func isReadonlyDev(m specs.Mount) bool {
 	if filepath.Clean(m.Destination) != "/dev" || m.Type == "bind" {
 		return false
 	}
-	o := parseMountOptions(m.Options)
-	return !o.bind && o.flags&unix.MS_RDONLY != 0
+	o := mountopt.Parse(m.Options)
+	return !o.Bind && o.Flags&unix.MS_RDONLY != 0
 }
 
 func withoutOption(opts []string, name string) []string {

@@ -12,6 +12,8 @@ import (
 	"runtime"
 	"strconv"
 
+	"github.com/ocirun/runc/libcontainer/internal/mountopt"
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -19,7 +21,7 @@ import (
 // needsRuntimeSource tells whether init asks the runtime for the source of
 // m: every id-mapped mount, and in a user namespace every bind mount.
 func needsRuntimeSource(m specs.Mount, userns bool) bool {
-	if m.Type != "bind" && !parseMountOptions(m.Options).bind {
+	if m.Type != "bind" && !mountopt.Parse(m.Options).Bind {
 		return false
 	}
 	return userns || mountIsIDMapped(m)
@@ -51,8 +53,8 @@ func (s *mountSourcer) source(index string) (*os.File, error) {
 		return nil, fmt.Errorf("no mount %q in the config", index)
 	}
 	m := s.spec.Mounts[i]
-	o := parseMountOptions(m.Options)
-	if m.Type != "bind" && !o.bind {
+	o := mountopt.Parse(m.Options)
+	if m.Type != "bind" && !o.Bind {
 		return nil, fmt.Errorf("mount %s is not a bind mount", m.Destination)
 	}
 	source := m.Source
@@ -101,7 +103,7 @@ func (s *mountSourcer) usernsFor(m specs.Mount) (*os.File, error) {
 	var f *os.File
 	var err error
 	if key == "container" {
-		if !hasNamespace(s.spec, specs.UserNamespace) {
+		if !ocispec.HasNamespace(s.spec, specs.UserNamespace) {
 			return nil, fmt.Errorf("mount %s: option idmap without uidMappings and gidMappings uses the container's user namespace mappings, but the container has no user namespace", m.Destination)
 		}
 		f, err = os.Open("/proc/" + strconv.Itoa(s.pid) + "/ns/user")
@@ -116,7 +118,7 @@ func (s *mountSourcer) usernsFor(m specs.Mount) (*os.File, error) {
 }
 
 // openSourceIn runs on a locked thread that it moves into mntns.
-func openSourceIn(mntns *os.File, source string, m specs.Mount, o mountOpts, userns *os.File) (*os.File, error) {
+func openSourceIn(mntns *os.File, source string, m specs.Mount, o mountopt.Opts, userns *os.File) (*os.File, error) {
 	if err := unix.Unshare(unix.CLONE_FS); err != nil {
 		return nil, fmt.Errorf("unshare fs attributes: %w", err)
 	}
@@ -124,7 +126,7 @@ func openSourceIn(mntns *os.File, source string, m specs.Mount, o mountOpts, use
 		return nil, fmt.Errorf("join the container's mount namespace: %w", err)
 	}
 	flags := uint(unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC)
-	if o.flags&unix.MS_REC != 0 {
+	if o.Flags&unix.MS_REC != 0 {
 		flags |= unix.AT_RECURSIVE
 	}
 	fd, err := unix.OpenTree(unix.AT_FDCWD, source, flags)

@@ -14,6 +14,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ocirun/runc/libcontainer/internal/hooks"
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
+	"github.com/ocirun/runc/libcontainer/internal/timing"
 	"github.com/ocirun/runc/libcontainer/nsenter"
 	"github.com/ocirun/runc/libcontainer/wire"
 	"github.com/opencontainers/cgroups"
@@ -53,7 +56,7 @@ type CreateOpts struct {
 // Create does every step of container creation and leaves its init blocked
 // on the exec fifo. On failure nothing is left behind.
 func Create(opts Options, co *CreateOpts) (c *Container, err error) {
-	defer phase("create")()
+	defer timing.Phase("create")()
 	logrus.Debugf("create %s: bundle %s, root %s", co.ID, co.Bundle, opts.Root)
 	// init's parent death signal follows the thread that starts it: keep
 	// that thread alive (a locked thread only ends with its goroutine).
@@ -220,13 +223,13 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	// path (it cannot run anything before it is told to go on).
 	// Rootless, it is done early too: the cgroup mounts are planned from
 	// the cgroups that could be joined.
-	early := hasNewNamespace(spec, specs.CgroupNamespace) || opts.Rootless
+	early := ocispec.HasNewNamespace(spec, specs.CgroupNamespace) || opts.Rootless
 	if early {
 		if err := applyCgroup(m, cmd.Process.Pid, spec); err != nil {
 			return c, fmt.Errorf("apply cgroup: %w", err)
 		}
 	}
-	stageTimer := phase("nsexec")
+	stageTimer := timing.Phase("nsexec")
 	initPid, err = runStage(parentSock, boot, spec)
 	stageTimer()
 	stageDone = true
@@ -269,12 +272,12 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	if cfg.CgroupMounts, err = cgroupMountsFor(planm, spec); err != nil {
 		return c, err
 	}
-	cfg.HostDevices = hasNamespace(spec, specs.UserNamespace)
+	cfg.HostDevices = ocispec.HasNamespace(spec, specs.UserNamespace)
 	// Joining the container's mount namespace takes privilege.
 	cfg.RuntimeSources = os.Geteuid() == 0
 	sources := newMountSourcer(spec, co.Bundle, initPid)
 	defer sources.close()
-	if len(hooksOf(spec, hookCreateContainer)) > 0 || len(hooksOf(spec, hookStartContainer)) > 0 {
+	if len(hooks.Of(spec, hooks.CreateContainer)) > 0 || len(hooks.Of(spec, hooks.StartContainer)) > 0 {
 		cfg.HookState = hookState(st, Creating, initPid)
 	}
 	if err := sendJSON(parentSock, cfg); err != nil {
@@ -301,16 +304,16 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		return c, err
 	}
 	onReady := func() error {
-		setDone := phase("cgroup-resources")
+		setDone := timing.Phase("cgroup-resources")
 		if err := m.Set(cgcfg.Resources); err != nil {
 			return fmt.Errorf("set cgroup resources: %w", err)
 		}
 		setDone()
 		// The runtime's own hooks, after the mounts and before pivot_root.
-		if err := runRuntimeHooks(st, hookPrestart, Creating, initPid, false); err != nil {
+		if err := runRuntimeHooks(st, hooks.Prestart, Creating, initPid, false); err != nil {
 			return err
 		}
-		return runRuntimeHooks(st, hookCreateRuntime, Creating, initPid, false)
+		return runRuntimeHooks(st, hooks.CreateRuntime, Creating, initPid, false)
 	}
 	// Saved while init waits: from then on it may outlive us.
 	onCreated := func() error {
@@ -531,7 +534,7 @@ func cgroupMountsFor(m cgroups.Manager, spec *specs.Spec) (map[int][]wire.Cgroup
 		if mnt.Type != "cgroup" && mnt.Type != "cgroup2" {
 			continue
 		}
-		ops, err := cgroupMountPlan(m, mnt.Destination, mnt.Options, hasNewNamespace(spec, specs.CgroupNamespace))
+		ops, err := cgroupMountPlan(m, mnt.Destination, mnt.Options, ocispec.HasNewNamespace(spec, specs.CgroupNamespace))
 		if err != nil {
 			return nil, fmt.Errorf("plan cgroup mount at %s: %w", mnt.Destination, err)
 		}
@@ -548,7 +551,7 @@ func cgroupMountsFor(m cgroups.Manager, spec *specs.Spec) (map[int][]wire.Cgroup
 
 // hostRootIDs returns the host uid and gid of the container's root.
 func hostRootIDs(spec *specs.Spec) (int, int) {
-	if !hasNewNamespace(spec, specs.UserNamespace) {
+	if !ocispec.HasNewNamespace(spec, specs.UserNamespace) {
 		return 0, 0
 	}
 	find := func(m []specs.LinuxIDMapping) int {
@@ -568,35 +571,11 @@ func hostRootIDs(spec *specs.Spec) (int, int) {
 func setInitialAffinity(pid int, p *specs.Process) error {
 	if a := p.ExecCPUAffinity; a != nil && a.Initial != "" {
 		logrus.Debugf("set initial CPU affinity of pid %d to %s", pid, a.Initial)
-		if err := setAffinity(pid, a.Initial); err != nil {
+		if err := ocispec.SetAffinity(pid, a.Initial); err != nil {
 			return fmt.Errorf("set initial CPU affinity %q: %w", a.Initial, err)
 		}
 	}
 	return nil
-}
-
-func hasNamespace(spec *specs.Spec, t specs.LinuxNamespaceType) bool {
-	if spec.Linux == nil {
-		return false
-	}
-	for _, ns := range spec.Linux.Namespaces {
-		if ns.Type == t {
-			return true
-		}
-	}
-	return false
-}
-
-func hasNewNamespace(spec *specs.Spec, t specs.LinuxNamespaceType) bool {
-	if spec.Linux == nil {
-		return false
-	}
-	for _, ns := range spec.Linux.Namespaces {
-		if ns.Type == t && ns.Path == "" {
-			return true
-		}
-	}
-	return false
 }
 
 func dialConsoleSocket(path string) (*os.File, error) {

@@ -5,124 +5,20 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/moby/sys/mountinfo"
+	"github.com/ocirun/runc/libcontainer/internal/fsx"
+	"github.com/ocirun/runc/libcontainer/internal/mountopt"
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
+	"github.com/ocirun/runc/libcontainer/internal/timing"
 	"github.com/ocirun/runc/libcontainer/wire"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
-
-// mountOpts is a mount's options split into what mount(2) and
-// mount_setattr(2) take.
-type mountOpts struct {
-	flags     uintptr   // set by mount(2)
-	clear     uintptr   // flags explicitly cleared (rw, suid, ...)
-	propagate []uintptr // MS_SHARED etc., applied after the mount
-	recSet    uint64    // MOUNT_ATTR_* set recursively (rro, rnosuid, ...)
-	recClear  uint64
-	recAtime  bool // an r*atime option was given (MOUNT_ATTR_RELATIME is 0)
-	atime     bool // an atime option (noatime, relatime, strictatime...) was given
-	data      []string
-	bind      bool
-	idmap     bool // idmap: an id-mapped mount (the top mount of an rbind)
-	ridmap    bool // ridmap: every mount of an rbind tree id-mapped
-}
-
-// atimeFlags are the mount flags of the atime setting, which the kernel
-// treats as one (and locks as one in a user namespace).
-const atimeFlags = unix.MS_NOATIME | unix.MS_NODIRATIME | unix.MS_RELATIME | unix.MS_STRICTATIME
-
-var mountFlagNames = map[string]struct {
-	clear bool
-	flag  uintptr
-}{
-	"defaults": {false, 0}, "ro": {false, unix.MS_RDONLY}, "rw": {true, unix.MS_RDONLY},
-	"suid": {true, unix.MS_NOSUID}, "nosuid": {false, unix.MS_NOSUID},
-	"dev": {true, unix.MS_NODEV}, "nodev": {false, unix.MS_NODEV},
-	"exec": {true, unix.MS_NOEXEC}, "noexec": {false, unix.MS_NOEXEC},
-	"sync": {false, unix.MS_SYNCHRONOUS}, "async": {true, unix.MS_SYNCHRONOUS},
-	"dirsync": {false, unix.MS_DIRSYNC}, "remount": {false, unix.MS_REMOUNT},
-	"mand": {false, unix.MS_MANDLOCK}, "nomand": {true, unix.MS_MANDLOCK},
-	"atime": {true, unix.MS_NOATIME}, "noatime": {false, unix.MS_NOATIME},
-	"diratime": {true, unix.MS_NODIRATIME}, "nodiratime": {false, unix.MS_NODIRATIME},
-	"relatime": {false, unix.MS_RELATIME}, "norelatime": {true, unix.MS_RELATIME},
-	"strictatime": {false, unix.MS_STRICTATIME}, "nostrictatime": {true, unix.MS_STRICTATIME},
-	"bind": {false, unix.MS_BIND}, "rbind": {false, unix.MS_BIND | unix.MS_REC},
-	"silent": {false, unix.MS_SILENT}, "loud": {true, unix.MS_SILENT},
-	"lazytime": {false, unix.MS_LAZYTIME}, "nolazytime": {true, unix.MS_LAZYTIME},
-	"iversion": {false, unix.MS_I_VERSION}, "noiversion": {true, unix.MS_I_VERSION},
-	"nosymfollow": {false, unix.MS_NOSYMFOLLOW}, "symfollow": {true, unix.MS_NOSYMFOLLOW},
-}
-
-var propagationNames = map[string]uintptr{
-	"private": unix.MS_PRIVATE, "rprivate": unix.MS_PRIVATE | unix.MS_REC,
-	"shared": unix.MS_SHARED, "rshared": unix.MS_SHARED | unix.MS_REC,
-	"slave": unix.MS_SLAVE, "rslave": unix.MS_SLAVE | unix.MS_REC,
-	"unbindable": unix.MS_UNBINDABLE, "runbindable": unix.MS_UNBINDABLE | unix.MS_REC,
-}
-
-var recAttrNames = map[string]struct {
-	clear bool
-	attr  uint64
-}{
-	"rro": {false, unix.MOUNT_ATTR_RDONLY}, "rrw": {true, unix.MOUNT_ATTR_RDONLY},
-	"rnosuid": {false, unix.MOUNT_ATTR_NOSUID}, "rsuid": {true, unix.MOUNT_ATTR_NOSUID},
-	"rnodev": {false, unix.MOUNT_ATTR_NODEV}, "rdev": {true, unix.MOUNT_ATTR_NODEV},
-	"rnoexec": {false, unix.MOUNT_ATTR_NOEXEC}, "rexec": {true, unix.MOUNT_ATTR_NOEXEC},
-	"rnodiratime": {false, unix.MOUNT_ATTR_NODIRATIME}, "rdiratime": {true, unix.MOUNT_ATTR_NODIRATIME},
-	"rnoatime": {false, unix.MOUNT_ATTR_NOATIME}, "rrelatime": {false, unix.MOUNT_ATTR_RELATIME},
-	"rstrictatime": {false, unix.MOUNT_ATTR_STRICTATIME},
-	"rnosymfollow": {false, unix.MOUNT_ATTR_NOSYMFOLLOW}, "rsymfollow": {true, unix.MOUNT_ATTR_NOSYMFOLLOW},
-}
-
-func parseMountOptions(opts []string) mountOpts {
-	var o mountOpts
-	for _, opt := range opts {
-		if f, ok := mountFlagNames[opt]; ok {
-			if f.clear {
-				o.flags &^= f.flag
-				o.clear |= f.flag
-			} else {
-				o.flags |= f.flag
-			}
-			if f.flag&unix.MS_BIND != 0 {
-				o.bind = true
-			}
-			if f.flag&atimeFlags != 0 {
-				o.atime = true
-			}
-		} else if p, ok := propagationNames[opt]; ok {
-			o.propagate = append(o.propagate, p)
-		} else if a, ok := recAttrNames[opt]; ok {
-			if a.clear {
-				o.recClear |= a.attr
-			} else {
-				o.recSet |= a.attr
-			}
-			if opt == "rnoatime" || opt == "rrelatime" || opt == "rstrictatime" {
-				o.recAtime = true
-			}
-		} else if opt == "idmap" {
-			o.idmap = true
-		} else if opt == "ridmap" {
-			o.ridmap = true
-		} else if opt == "tmpcopyup" {
-			// An extension handled elsewhere (or not at all yet).
-		} else {
-			o.data = append(o.data, opt)
-		}
-	}
-	return o
-}
-
-// procFd names an open handle for mount(2), through the host's /proc (we
-// are before pivot_root) or the container's (after).
-func procFd(f *os.File) string { return "/proc/self/fd/" + strconv.Itoa(int(f.Fd())) }
 
 // setupRootfs mounts everything under the root filesystem and switches to
 // it. Every destination is resolved inside the root with the kernel's
@@ -132,11 +28,11 @@ func procFd(f *os.File) string { return "/proc/self/fd/" + strconv.Itoa(int(f.Fd
 // beforePivot runs once everything is mounted, in the rootfs directory,
 // before the root is switched.
 func setupRootfs(cfg *initConfig, beforePivot func() error) error {
-	defer phase("init:rootfs")()
+	defer timing.Phase("init:rootfs")()
 	spec := cfg.Spec
 	prop := uintptr(unix.MS_SLAVE | unix.MS_REC)
 	if spec.Linux.RootfsPropagation != "" {
-		p, ok := propagationNames[spec.Linux.RootfsPropagation]
+		p, ok := mountopt.Propagation[spec.Linux.RootfsPropagation]
 		if !ok {
 			return fmt.Errorf("invalid rootfsPropagation %q", spec.Linux.RootfsPropagation)
 		}
@@ -145,7 +41,7 @@ func setupRootfs(cfg *initConfig, beforePivot func() error) error {
 	// Without a mount namespace of its own (as runc allows) the container's
 	// mounts are made in the host's: the host's propagation is left alone,
 	// and the root is switched with chroot.
-	hostNS := !hasNamespace(spec, specs.MountNamespace)
+	hostNS := !ocispec.HasNamespace(spec, specs.MountNamespace)
 	if !hostNS {
 		first := prop
 		if first&unix.MS_UNBINDABLE != 0 {
@@ -180,7 +76,7 @@ func setupRootfs(cfg *initConfig, beforePivot func() error) error {
 	defer root.Close()
 
 	devMounted := false
-	mountsDone := phase("init:mounts")
+	mountsDone := timing.Phase("init:mounts")
 	for i, m := range spec.Mounts {
 		logrus.Debugf("init: mount %q (%s) on %q", m.Source, m.Type, m.Destination)
 		if ops, ok := cfg.CgroupMounts[i]; ok {
@@ -220,7 +116,7 @@ func setupRootfs(cfg *initConfig, beforePivot func() error) error {
 			return mountError(m, err)
 		}
 		if filepath.Clean(m.Destination) == "/dev" {
-			devMounted = !(m.Type == "bind" || parseMountOptions(m.Options).bind)
+			devMounted = !(m.Type == "bind" || mountopt.Parse(m.Options).Bind)
 		}
 	}
 	mountsDone()
@@ -333,14 +229,14 @@ type mountCtx struct {
 
 // mountEntry performs one entry of config.json's mounts.
 func mountEntry(root *os.File, m specs.Mount, mc mountCtx) error {
-	o := parseMountOptions(m.Options)
+	o := mountopt.Parse(m.Options)
 	dest := m.Destination
 	if !filepath.IsAbs(dest) {
 		dest = "/" + dest
 	}
-	isBind := m.Type == "bind" || o.bind
+	isBind := m.Type == "bind" || o.Bind
 	if isBind {
-		o.flags |= unix.MS_BIND
+		o.Flags |= unix.MS_BIND
 	}
 	var src *os.File
 	srcIsDir := true
@@ -373,12 +269,12 @@ func mountEntry(root *os.File, m specs.Mount, mc mountCtx) error {
 	}
 	var tmpfsOrig *os.File // tmpcopyup: the directory the tmpfs covers
 	if m.Type == "tmpfs" {
-		if cur, err := openInRoot(root, dest); err == nil {
+		if cur, err := fsx.OpenInRoot(root, dest); err == nil {
 			var st unix.Stat_t
 			if unix.Fstat(int(cur.Fd()), &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR {
 				// The tmpfs takes the mode of the directory it covers,
 				// unless mode= (which comes later, so wins) says otherwise.
-				o.data = append([]string{fmt.Sprintf("mode=%04o", st.Mode&0o7777)}, o.data...)
+				o.Data = append([]string{fmt.Sprintf("mode=%04o", st.Mode&0o7777)}, o.Data...)
 				if hasOption(m.Options, "tmpcopyup") {
 					if tmpfsOrig, err = reopenDir(cur); err != nil {
 						cur.Close()
@@ -403,7 +299,7 @@ func mountEntry(root *os.File, m specs.Mount, mc mountCtx) error {
 	if err := checkProcDest(root, target, m, src); err != nil {
 		return err
 	}
-	tpath := procFd(target)
+	tpath := fsx.ProcFd(target)
 
 	if isBind {
 		if mc.idmapped != nil {
@@ -412,19 +308,19 @@ func mountEntry(root *os.File, m specs.Mount, mc mountCtx) error {
 				unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH); err != nil {
 				return mountError(m, fmt.Errorf("move the source's mount into place: %w", err))
 			}
-		} else if err := unix.Mount(procFd(src), tpath, "", o.flags&(unix.MS_BIND|unix.MS_REC), ""); err != nil {
+		} else if err := unix.Mount(fsx.ProcFd(src), tpath, "", o.Flags&(unix.MS_BIND|unix.MS_REC), ""); err != nil {
 			return fmt.Errorf("bind mount %s on %s: %w", m.Source, m.Destination, err)
 		}
 		// The bind is a new mount on the handle's path: reopen to act on it.
 		target.Close()
-		if target, err = openInRoot(root, dest); err != nil {
+		if target, err = fsx.OpenInRoot(root, dest); err != nil {
 			return fmt.Errorf("mount %s: reopen: %w", m.Destination, err)
 		}
-		tpath = procFd(target)
+		tpath = fsx.ProcFd(target)
 		// A flag cleared explicitly ("rw" on a read-only source) needs the
 		// remount as much as one set, as in runc.
-		if rest := o.flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT); rest != 0 || o.clear != 0 {
-			if err := remountBind(tpath, rest, o.clear, o.atime); err != nil {
+		if rest := o.Flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT); rest != 0 || o.Clear != 0 {
+			if err := remountBind(tpath, rest, o.Clear, o.Atime); err != nil {
 				return mountError(m, err)
 			}
 		}
@@ -433,12 +329,12 @@ func mountEntry(root *os.File, m specs.Mount, mc mountCtx) error {
 		if source == "" {
 			source = m.Type
 		}
-		flags := o.flags
+		flags := o.Flags
 		if tmpfsOrig != nil {
 			// Filled while writable; read-only afterwards.
 			flags &^= unix.MS_RDONLY
 		}
-		if err := unix.Mount(source, tpath, m.Type, flags, strings.Join(o.data, ",")); err != nil {
+		if err := unix.Mount(source, tpath, m.Type, flags, strings.Join(o.Data, ",")); err != nil {
 			if m.Type == "sysfs" && mc.userns && errors.Is(err, unix.EPERM) {
 				// sysfs can only be mounted by the owner of the network
 				// namespace: without a network namespace of the
@@ -449,30 +345,30 @@ func mountEntry(root *os.File, m specs.Mount, mc mountCtx) error {
 			return fmt.Errorf("mount %s (type %s) on %s: %w%s", source, m.Type, m.Destination, err, mountHint(err, m, o, mc.userns))
 		}
 		target.Close()
-		if target, err = openInRoot(root, dest); err != nil {
+		if target, err = fsx.OpenInRoot(root, dest); err != nil {
 			return fmt.Errorf("mount %s: reopen: %w", m.Destination, err)
 		}
-		tpath = procFd(target)
+		tpath = fsx.ProcFd(target)
 		if tmpfsOrig != nil {
 			if err := copyUp(tmpfsOrig, target); err != nil {
 				return mountError(m, fmt.Errorf("tmpcopyup: %w", err))
 			}
-			if o.flags&unix.MS_RDONLY != 0 {
-				per := o.flags & (unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC | atimeFlags | unix.MS_NOSYMFOLLOW)
+			if o.Flags&unix.MS_RDONLY != 0 {
+				per := o.Flags & (unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC | mountopt.AtimeFlags | unix.MS_NOSYMFOLLOW)
 				if err := unix.Mount("", tpath, "", unix.MS_REMOUNT|unix.MS_BIND|per, ""); err != nil {
 					return mountError(m, fmt.Errorf("tmpcopyup: make read-only: %w", err))
 				}
 			}
 		}
 	}
-	for _, p := range o.propagate {
+	for _, p := range o.Propagate {
 		if err := unix.Mount("", tpath, "", p, ""); err != nil {
 			return fmt.Errorf("set propagation of %s: %w", m.Destination, err)
 		}
 	}
-	if o.recSet != 0 || o.recClear != 0 || o.recAtime {
-		attr := &unix.MountAttr{Attr_set: o.recSet, Attr_clr: o.recClear}
-		if o.recAtime {
+	if o.RecSet != 0 || o.RecClear != 0 || o.RecAtime {
+		attr := &unix.MountAttr{Attr_set: o.RecSet, Attr_clr: o.RecClear}
+		if o.RecAtime {
 			// The atime settings are one field: clear it, then set the one asked for.
 			attr.Attr_clr |= unix.MOUNT_ATTR__ATIME
 		}
@@ -488,7 +384,7 @@ func mountEntry(root *os.File, m specs.Mount, mc mountCtx) error {
 func sysfsBind(m specs.Mount) specs.Mount {
 	opts := []string{"rbind"}
 	for _, opt := range m.Options {
-		if _, ok := mountFlagNames[opt]; ok {
+		if mountopt.IsFlag(opt) {
 			opts = append(opts, opt)
 		}
 		if opt == "ro" {
@@ -499,7 +395,7 @@ func sysfsBind(m specs.Mount) specs.Mount {
 }
 
 // mountHint explains the mount failures that a user namespace causes.
-func mountHint(err error, m specs.Mount, o mountOpts, userns bool) string {
+func mountHint(err error, m specs.Mount, o mountopt.Opts, userns bool) string {
 	if !userns {
 		return ""
 	}
@@ -507,7 +403,7 @@ func mountHint(err error, m specs.Mount, o mountOpts, userns bool) string {
 	case errors.Is(err, unix.EPERM):
 		return fmt.Sprintf(" (in a user namespace: filesystem type %s cannot be mounted there, or it needs a namespace that the container's user namespace owns)", m.Type)
 	case errors.Is(err, unix.EINVAL):
-		for _, d := range o.data {
+		for _, d := range o.Data {
 			if strings.HasPrefix(d, "uid=") || strings.HasPrefix(d, "gid=") {
 				return fmt.Sprintf(" (in a user namespace, option %s must name an id that the namespace maps)", d)
 			}
@@ -531,7 +427,7 @@ func remountBind(path string, flags, clear uintptr, atimeGiven bool) error {
 		// not the source's setting (which no atime flag would keep).
 		flags |= unix.MS_RELATIME
 	} else if !atimeGiven {
-		flags &^= atimeFlags // no atime flag: the kernel keeps the source's
+		flags &^= mountopt.AtimeFlags // no atime flag: the kernel keeps the source's
 	}
 	err := unix.Mount("", path, "", unix.MS_BIND|unix.MS_REMOUNT|flags, "")
 	if !errors.Is(err, unix.EPERM) {
@@ -606,7 +502,7 @@ func flagNames(f uintptr, clear bool) string {
 // ensureTarget returns an O_PATH handle to dest inside root, creating it (a
 // directory, or an empty file for a file bind mount) when missing.
 func ensureTarget(root *os.File, dest string, dir bool) (*os.File, error) {
-	if f, err := openInRoot(root, dest); err == nil {
+	if f, err := fsx.OpenInRoot(root, dest); err == nil {
 		return f, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, err
@@ -631,7 +527,7 @@ func ensureTarget(root *os.File, dest string, dir bool) (*os.File, error) {
 	if err == nil {
 		unix.Close(fd)
 	}
-	return openInRoot(root, dest)
+	return fsx.OpenInRoot(root, dest)
 }
 
 // mkdirAllInRoot creates dir inside root and returns a handle to it. A
@@ -641,7 +537,7 @@ func ensureTarget(root *os.File, dest string, dir bool) (*os.File, error) {
 func mkdirAllInRoot(root *os.File, dir string) (*os.File, error) {
 	// Most directories exist already: one openat2 is far cheaper than
 	// MkdirAllHandle's walk with its procfs checks.
-	if f, err := openInRoot(root, dir); err == nil {
+	if f, err := fsx.OpenInRoot(root, dir); err == nil {
 		if fi, err := f.Stat(); err == nil && fi.IsDir() {
 			return f, nil
 		}
@@ -665,7 +561,7 @@ func mkdirAllInRoot(root *os.File, dir string) (*os.File, error) {
 // included, as a path from the root's top ("/a/b"); a path that would
 // climb out of the root stays at its top, as with chroot.
 func lexicalInRoot(root *os.File, path string) (string, error) {
-	rootPath, err := os.Readlink(procFd(root))
+	rootPath, err := os.Readlink(fsx.ProcFd(root))
 	if err != nil {
 		return "", err
 	}
@@ -693,7 +589,7 @@ func mkdirLastInRoot(root *os.File, dir string) *os.File {
 	if name == "." || name == ".." || name == "/" {
 		return nil
 	}
-	parent, err := openInRoot(root, filepath.Dir(dir))
+	parent, err := fsx.OpenInRoot(root, filepath.Dir(dir))
 	if err != nil {
 		return nil
 	}
@@ -702,7 +598,7 @@ func mkdirLastInRoot(root *os.File, dir string) *os.File {
 	if err != nil && err != unix.EEXIST {
 		return nil
 	}
-	f, err := openInRoot(root, dir)
+	f, err := fsx.OpenInRoot(root, dir)
 	if err != nil {
 		return nil
 	}
@@ -733,7 +629,7 @@ func runCgroupOps(root *os.File, ops []wire.CgroupMountOp) error {
 		if err != nil {
 			return err
 		}
-		tpath := procFd(target)
+		tpath := fsx.ProcFd(target)
 		if op.Kind == "cgroup2" && op.Fallback != "" {
 			err = unix.Mount(op.Kind, tpath, op.Kind, op.Flags, op.Data)
 			if err != unix.EPERM && err != unix.EBUSY {
@@ -752,8 +648,8 @@ func runCgroupOps(root *os.File, ops []wire.CgroupMountOp) error {
 			err = unix.Mount(op.Source, tpath, "", unix.MS_BIND|unix.MS_REC, "")
 			if err == nil && op.Flags != 0 {
 				target.Close()
-				if target, err = openInRoot(root, op.Dest); err == nil {
-					err = remountBind(procFd(target), op.Flags, 0, op.Flags&atimeFlags != 0)
+				if target, err = fsx.OpenInRoot(root, op.Dest); err == nil {
+					err = remountBind(fsx.ProcFd(target), op.Flags, 0, op.Flags&mountopt.AtimeFlags != 0)
 				}
 			}
 		case "remount-ro":
@@ -796,7 +692,7 @@ func setupDev(root *os.File, hostDevices bool) error {
 	if _, err := os.Stat("/proc/kcore"); err == nil {
 		links = append(links, [2]string{"/proc/kcore", "/dev/core"})
 	}
-	devDir, err := openInRoot(root, "/dev")
+	devDir, err := fsx.OpenInRoot(root, "/dev")
 	if err != nil {
 		return fmt.Errorf("open /dev: %w", err)
 	}
@@ -839,12 +735,12 @@ func createDevice(root *os.File, d specs.LinuxDevice, hostDevices bool) error {
 			return fmt.Errorf("device %s: create mount point: %w", d.Path, err)
 		}
 		unix.Close(fd)
-		target, err := openInRoot(root, d.Path)
+		target, err := fsx.OpenInRoot(root, d.Path)
 		if err != nil {
 			return err
 		}
 		defer target.Close()
-		if err := unix.Mount(d.Path, procFd(target), "", unix.MS_BIND, ""); err != nil {
+		if err := unix.Mount(d.Path, fsx.ProcFd(target), "", unix.MS_BIND, ""); err != nil {
 			return fmt.Errorf("bind mount device %s: %w", d.Path, err)
 		}
 		return nil
@@ -875,7 +771,7 @@ func createDevice(root *os.File, d specs.LinuxDevice, hostDevices bool) error {
 // finishRootfs runs after pivot_root: masked and read-only paths, then the
 // read-only root.
 func finishRootfs(cfg *initConfig) error {
-	defer phase("init:finish-rootfs")()
+	defer timing.Phase("init:finish-rootfs")()
 	spec := cfg.Spec
 	for _, m := range spec.Mounts {
 		if isReadonlyDev(m) {

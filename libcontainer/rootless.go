@@ -27,6 +27,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ocirun/runc/libcontainer/internal/fsx"
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
+	"github.com/ocirun/runc/libcontainer/internal/timing"
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
@@ -57,7 +60,7 @@ var userNS struct {
 // than the initial one (whose uid map is the whole range, identity).
 func RunningInUserNS() bool {
 	userNS.once.Do(func() {
-		data, err := readFile("/proc/self/uid_map")
+		data, err := fsx.ReadFile("/proc/self/uid_map")
 		if err != nil {
 			return
 		}
@@ -247,10 +250,10 @@ func writeOneIDMap(pid int, file, tool string, m []specs.LinuxIDMapping) error {
 // validateRootlessEUID rejects what cannot work when the runtime runs as a
 // non-root user, before anything is made.
 func validateRootlessEUID(spec *specs.Spec) error {
-	if !hasNamespace(spec, specs.UserNamespace) {
+	if !ocispec.HasNamespace(spec, specs.UserNamespace) {
 		return errors.New("rootless container requires user namespaces")
 	}
-	if hasNewNamespace(spec, specs.UserNamespace) {
+	if ocispec.HasNewNamespace(spec, specs.UserNamespace) {
 		if len(spec.Linux.UIDMappings) == 0 {
 			return errors.New("rootless containers requires at least one UID mapping")
 		}
@@ -262,7 +265,7 @@ func validateRootlessEUID(spec *specs.Spec) error {
 		if mountIsIDMapped(m) {
 			return fmt.Errorf("mount %s: idmapped mounts need privilege (CAP_SYS_ADMIN in the initial user namespace); a rootless container cannot have them", m.Destination)
 		}
-		if !hasNewNamespace(spec, specs.UserNamespace) {
+		if !ocispec.HasNewNamespace(spec, specs.UserNamespace) {
 			continue
 		}
 		for _, o := range m.Options {
@@ -300,7 +303,7 @@ func idMapped(m []specs.LinuxIDMapping, id uint32) bool {
 // paths it could not use; limits asked for then fail in Set with a clear
 // error), as runc does.
 func applyCgroup(m cgroups.Manager, pid int, spec *specs.Spec) error {
-	defer phase("cgroup")()
+	defer timing.Phase("cgroup")()
 	logrus.Debugf("cgroup: moving pid %d into the container's cgroups", pid)
 	err := m.Apply(pid)
 	if err == nil {
@@ -308,7 +311,7 @@ func applyCgroup(m cgroups.Manager, pid int, spec *specs.Spec) error {
 	}
 	if errors.Is(err, cgroups.ErrRootless) {
 		logrus.Debugf("rootless: no access to (some of) the cgroups, continuing without them: %v", err)
-		if !hasNewNamespace(spec, specs.PIDNamespace) {
+		if !ocispec.HasNewNamespace(spec, specs.PIDNamespace) {
 			logrus.Warn("a rootless container without cgroups and without a pid namespace: its processes cannot all be found to kill them")
 		}
 		return nil
@@ -352,7 +355,7 @@ func pidNamespacePids(initPid int, ownPidNS bool) ([]int, error) {
 // setgroupsDenied tells whether setgroups(2) is refused in our user
 // namespace.
 func setgroupsDenied() bool {
-	data, err := readFile("/proc/self/setgroups")
+	data, err := fsx.ReadFile("/proc/self/setgroups")
 	return err == nil && string(bytes.TrimSpace(data)) == "deny"
 }
 
@@ -377,7 +380,7 @@ func (c *Container) containerPids(m cgroups.Manager) ([]int, error) {
 	if !initAlive(c.state.InitPid, c.state.InitStart) {
 		return []int{}, nil
 	}
-	return pidNamespacePids(c.state.InitPid, hasNewNamespace(c.state.Config, specs.PIDNamespace))
+	return pidNamespacePids(c.state.InitPid, ocispec.HasNewNamespace(c.state.Config, specs.PIDNamespace))
 }
 
 // joinedCgroups hides the cgroups a rootless runtime could not make, so

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ocirun/runc/libcontainer/internal/mountopt"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -232,14 +233,14 @@ func TestSysfsBind(t *testing.T) {
 	if m.Type != "bind" || m.Source != "/sys" || m.Destination != "/sys" {
 		t.Errorf("mount %+v", m)
 	}
-	o := parseMountOptions(m.Options)
-	if !o.bind || o.flags&unix.MS_REC == 0 || o.flags&unix.MS_RDONLY == 0 || o.recSet&unix.MOUNT_ATTR_RDONLY == 0 ||
-		o.flags&(unix.MS_NOSUID|unix.MS_NOEXEC|unix.MS_NODEV) != unix.MS_NOSUID|unix.MS_NOEXEC|unix.MS_NODEV {
+	o := mountopt.Parse(m.Options)
+	if !o.Bind || o.Flags&unix.MS_REC == 0 || o.Flags&unix.MS_RDONLY == 0 || o.RecSet&unix.MOUNT_ATTR_RDONLY == 0 ||
+		o.Flags&(unix.MS_NOSUID|unix.MS_NOEXEC|unix.MS_NODEV) != unix.MS_NOSUID|unix.MS_NOEXEC|unix.MS_NODEV {
 		t.Errorf("options %q", m.Options)
 	}
 	// Read-write stays read-write.
-	o = parseMountOptions(sysfsBind(specs.Mount{Destination: "/sys", Type: "sysfs", Options: []string{"rw"}}).Options)
-	if o.flags&unix.MS_RDONLY != 0 || o.recSet != 0 {
+	o = mountopt.Parse(sysfsBind(specs.Mount{Destination: "/sys", Type: "sysfs", Options: []string{"rw"}}).Options)
+	if o.Flags&unix.MS_RDONLY != 0 || o.RecSet != 0 {
 		t.Errorf("rw sysfs became read-only: %+v", o)
 	}
 }
@@ -258,32 +259,32 @@ func TestFlagNames(t *testing.T) {
 
 func TestParseMountOptionsAtimeAndIDMap(t *testing.T) {
 	for _, opt := range []string{"atime", "noatime", "relatime", "norelatime", "strictatime", "nostrictatime", "diratime", "nodiratime"} {
-		if !parseMountOptions([]string{opt}).atime {
+		if !mountopt.Parse([]string{opt}).Atime {
 			t.Errorf("%s is an atime option", opt)
 		}
 	}
-	if parseMountOptions([]string{"ro", "nosuid", "bind"}).atime {
+	if mountopt.Parse([]string{"ro", "nosuid", "bind"}).Atime {
 		t.Error("ro,nosuid,bind has no atime option")
 	}
-	o := parseMountOptions([]string{"rbind", "idmap"})
-	if !o.idmap || o.ridmap {
+	o := mountopt.Parse([]string{"rbind", "idmap"})
+	if !o.IDMap || o.RIDMap {
 		t.Errorf("idmap: %+v", o)
 	}
-	o = parseMountOptions([]string{"rbind", "ridmap"})
-	if o.idmap || !o.ridmap {
+	o = mountopt.Parse([]string{"rbind", "ridmap"})
+	if o.IDMap || !o.RIDMap {
 		t.Errorf("ridmap: %+v", o)
 	}
 }
 
 func TestMountHint(t *testing.T) {
 	m := specs.Mount{Destination: "/sys", Type: "sysfs"}
-	if h := mountHint(unix.EPERM, m, mountOpts{}, false); h != "" {
+	if h := mountHint(unix.EPERM, m, mountopt.Opts{}, false); h != "" {
 		t.Errorf("hint without a user namespace: %q", h)
 	}
-	if h := mountHint(unix.EPERM, m, mountOpts{}, true); !strings.Contains(h, "sysfs") || !strings.Contains(h, "user namespace") {
+	if h := mountHint(unix.EPERM, m, mountopt.Opts{}, true); !strings.Contains(h, "sysfs") || !strings.Contains(h, "user namespace") {
 		t.Errorf("EPERM hint %q", h)
 	}
-	o := parseMountOptions([]string{"newinstance", "gid=5"})
+	o := mountopt.Parse([]string{"newinstance", "gid=5"})
 	if h := mountHint(unix.EINVAL, specs.Mount{Type: "devpts"}, o, true); !strings.Contains(h, "gid=5") {
 		t.Errorf("EINVAL hint %q", h)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/ocirun/runc/libcontainer/internal/timing"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	seccomp "github.com/seccomp/libseccomp-golang"
 	"github.com/sirupsen/logrus"
@@ -556,7 +557,7 @@ func enosysStub(s *specs.LinuxSeccomp) ([]unix.SockFilter, error) {
 // listener: it goes to the parent over sock at once, which hands it to the
 // seccomp agent, and is closed here.
 func loadSeccomp(s *specs.LinuxSeccomp, sock *os.File) error {
-	defer phase("init:seccomp")()
+	defer timing.Phase("init:seccomp")()
 	p, err := compileSeccomp(s)
 	if err != nil {
 		return err

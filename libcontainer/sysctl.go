@@ -6,6 +6,8 @@ import (
 
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/cyphar/filepath-securejoin/pathrs-lite/procfs"
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
+	"github.com/ocirun/runc/libcontainer/internal/timing"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -23,15 +25,15 @@ func validateSysctl(spec *specs.Spec) error {
 		k := strings.ReplaceAll(key, "/", ".")
 		switch {
 		case ipcSysctls[k] || strings.HasPrefix(k, "fs.mqueue."):
-			if !hasNamespace(spec, specs.IPCNamespace) {
+			if !ocispec.HasNamespace(spec, specs.IPCNamespace) {
 				return fmt.Errorf("sysctl %q is not allowed without an IPC namespace", key)
 			}
 		case strings.HasPrefix(k, "net."):
-			if !hasNamespace(spec, specs.NetworkNamespace) {
+			if !ocispec.HasNamespace(spec, specs.NetworkNamespace) {
 				return fmt.Errorf("sysctl %q is not allowed in the host's network namespace", key)
 			}
 		case k == "kernel.hostname" || k == "kernel.domainname":
-			if !hasNamespace(spec, specs.UTSNamespace) {
+			if !ocispec.HasNamespace(spec, specs.UTSNamespace) {
 				return fmt.Errorf("sysctl %q is not allowed without a UTS namespace", key)
 			}
 		default:
@@ -49,7 +51,7 @@ func validateSysctl(spec *specs.Spec) error {
 // mount the container's image or a racing process puts over /proc/sys can
 // send the writes elsewhere.
 func writeSysctls(sysctl map[string]string) error {
-	defer phase("init:sysctl")()
+	defer timing.Phase("init:sysctl")()
 	if len(sysctl) == 0 {
 		return nil
 	}

@@ -10,12 +10,15 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ocirun/runc/libcontainer/internal/fsx"
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
+	"github.com/ocirun/runc/libcontainer/internal/timing"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // LoadSpec reads and checks <bundle>/config.json.
 func LoadSpec(bundle string) (*specs.Spec, error) {
-	defer phase("config")()
+	defer timing.Phase("config")()
 	// Worded as runc's, which changes into the bundle to read config.json:
 	// "chdir DIR: no such file or directory", "chdir DIR: not a
 	// directory", "JSON specification file config.json not found".
@@ -31,7 +34,7 @@ func LoadSpec(bundle string) (*specs.Spec, error) {
 		return nil, &os.PathError{Op: "chdir", Path: bundle, Err: syscall.ENOTDIR}
 	}
 	path := filepath.Join(bundle, "config.json")
-	data, err := readFile(path)
+	data, err := fsx.ReadFile(path)
 	if err != nil {
 		if os.IsNotExist(err) {
 			return nil, errors.New("JSON specification file config.json not found")
@@ -84,16 +87,16 @@ func validateSpec(spec *specs.Spec) error {
 	if spec.Linux == nil {
 		return errors.New("linux section must be specified")
 	}
-	if spec.Hostname != "" && !hasNamespace(spec, specs.UTSNamespace) {
+	if spec.Hostname != "" && !ocispec.HasNamespace(spec, specs.UTSNamespace) {
 		return errors.New("unable to set hostname without a private UTS namespace")
 	}
-	if spec.Domainname != "" && !hasNamespace(spec, specs.UTSNamespace) {
+	if spec.Domainname != "" && !ocispec.HasNamespace(spec, specs.UTSNamespace) {
 		return errors.New("unable to set domainname without a private UTS namespace")
 	}
-	if (len(spec.Linux.MaskedPaths) > 0 || len(spec.Linux.ReadonlyPaths) > 0) && !hasNamespace(spec, specs.MountNamespace) {
+	if (len(spec.Linux.MaskedPaths) > 0 || len(spec.Linux.ReadonlyPaths) > 0) && !ocispec.HasNamespace(spec, specs.MountNamespace) {
 		return errors.New("unable to restrict sys entries without a private MNT namespace")
 	}
-	if (len(spec.Linux.UIDMappings) > 0 || len(spec.Linux.GIDMappings) > 0) && !hasNamespace(spec, specs.UserNamespace) {
+	if (len(spec.Linux.UIDMappings) > 0 || len(spec.Linux.GIDMappings) > 0) && !ocispec.HasNamespace(spec, specs.UserNamespace) {
 		return errors.New("uidMappings and gidMappings require a user namespace")
 	}
 	for _, m := range spec.Mounts {

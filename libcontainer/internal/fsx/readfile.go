@@ -1,18 +1,23 @@
-package libcontainer
+// Package fsx holds the file helpers the runtime and init share: reading
+// small files and opening directories without the Go runtime's poller,
+// lookups inside a container's root (openat2 RESOLVE_IN_ROOT), and the
+// /proc/self/fd name of a handle.
+package fsx
 
 import (
 	"os"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
 
-// readFile is os.ReadFile for the small files read on every command (the
+// ReadFile is os.ReadFile for the small files read on every command (the
 // state file, /proc/<pid>/stat, config.json), with the same errors. It
 // does without an *os.File: os.Open offers every file to the Go runtime's
 // poller, which costs two fcntl calls to set O_NONBLOCK, an epoll_ctl that
 // fails for a regular file and two more fcntl calls to undo it: 10 system
 // calls per file instead of 4.
-func readFile(path string) ([]byte, error) {
+func ReadFile(path string) ([]byte, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	for err == unix.EINTR {
 		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
@@ -40,10 +45,10 @@ func readFile(path string) ([]byte, error) {
 	}
 }
 
-// openDir opens a directory as os.OpenFile(path, O_DIRECTORY|O_RDONLY|
+// OpenDir opens a directory as os.OpenFile(path, O_DIRECTORY|O_RDONLY|
 // O_CLOEXEC|O_NOFOLLOW) does, with the same errors, without the poller's
-// five system calls (see readFile).
-func openDir(path string) (*os.File, error) {
+// five system calls (see ReadFile).
+func OpenDir(path string) (*os.File, error) {
 	fd, err := unix.Open(path, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
 	for err == unix.EINTR {
 		fd, err = unix.Open(path, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
@@ -53,3 +58,7 @@ func openDir(path string) (*os.File, error) {
 	}
 	return os.NewFile(uintptr(fd), path), nil
 }
+
+// ProcFd names an open handle for mount(2), through the host's /proc
+// (before pivot_root) or the container's (after).
+func ProcFd(f *os.File) string { return "/proc/self/fd/" + strconv.Itoa(int(f.Fd())) }

@@ -1,4 +1,4 @@
-package libcontainer
+package fsx
 
 import (
 	"os"
@@ -8,7 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// openInRoot returns an O_PATH handle to path resolved inside root: the
+// OpenInRoot returns an O_PATH handle to path resolved inside root: the
 // lookup pathrs.OpenatInRoot makes, one openat2(2) with RESOLVE_IN_ROOT and
 // RESOLVE_NO_MAGICLINKS (the kernel keeps every step, symlinks and ".."
 // included, inside root), retried on the EAGAIN or EXDEV that a concurrent
@@ -17,7 +17,7 @@ import (
 // the *os.File (two opens, a readlink, a dup and two closes per lookup,
 // about 240 system calls per container start). Nothing here reads that
 // name. Without openat2 it is pathrs's own lookup.
-func openInRoot(root *os.File, path string) (*os.File, error) {
+func OpenInRoot(root *os.File, path string) (*os.File, error) {
 	how := &unix.OpenHow{
 		Flags:   unix.O_PATH | unix.O_CLOEXEC,
 		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,

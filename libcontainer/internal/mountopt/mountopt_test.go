@@ -1,4 +1,4 @@
-package libcontainer
+package mountopt
 
 import (
 	"slices"
@@ -37,14 +37,14 @@ func TestParseMountOptionsFlags(t *testing.T) {
 		{[]string{"relatime", "norelatime"}, 0, false},
 		{[]string{"nosymfollow", "symfollow"}, 0, false},
 	} {
-		o := parseMountOptions(tc.opts)
-		if o.flags != tc.flags {
-			t.Errorf("%q: flags = %#x, want %#x", tc.opts, o.flags, tc.flags)
+		o := Parse(tc.opts)
+		if o.Flags != tc.flags {
+			t.Errorf("%q: flags = %#x, want %#x", tc.opts, o.Flags, tc.flags)
 		}
-		if o.bind != tc.bind {
-			t.Errorf("%q: bind = %v, want %v", tc.opts, o.bind, tc.bind)
+		if o.Bind != tc.bind {
+			t.Errorf("%q: bind = %v, want %v", tc.opts, o.Bind, tc.bind)
 		}
-		if len(o.data) != 0 || len(o.propagate) != 0 || o.recSet != 0 || o.recClear != 0 {
+		if len(o.Data) != 0 || len(o.Propagate) != 0 || o.RecSet != 0 || o.RecClear != 0 {
 			t.Errorf("%q: unexpected extras %+v", tc.opts, o)
 		}
 	}
@@ -53,16 +53,16 @@ func TestParseMountOptionsFlags(t *testing.T) {
 // Options that clear a flag are remembered, so that a bind remount does not
 // put back a flag locked on the source that the user asked to drop.
 func TestParseMountOptionsClear(t *testing.T) {
-	o := parseMountOptions([]string{"rw", "suid", "dev", "exec"})
+	o := Parse([]string{"rw", "suid", "dev", "exec"})
 	want := uintptr(unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
-	if o.clear != want {
-		t.Errorf("clear = %#x, want %#x", o.clear, want)
+	if o.Clear != want {
+		t.Errorf("clear = %#x, want %#x", o.Clear, want)
 	}
-	if o.flags != 0 {
-		t.Errorf("flags = %#x, want 0", o.flags)
+	if o.Flags != 0 {
+		t.Errorf("flags = %#x, want 0", o.Flags)
 	}
-	if o := parseMountOptions([]string{"ro", "nosuid"}); o.clear != 0 {
-		t.Errorf("ro,nosuid: clear = %#x, want 0", o.clear)
+	if o := Parse([]string{"ro", "nosuid"}); o.Clear != 0 {
+		t.Errorf("ro,nosuid: clear = %#x, want 0", o.Clear)
 	}
 }
 
@@ -73,21 +73,21 @@ func TestParseMountOptionsPropagation(t *testing.T) {
 		"slave": unix.MS_SLAVE, "rslave": unix.MS_SLAVE | unix.MS_REC,
 		"unbindable": unix.MS_UNBINDABLE, "runbindable": unix.MS_UNBINDABLE | unix.MS_REC,
 	} {
-		o := parseMountOptions([]string{"bind", opt})
-		if !slices.Equal(o.propagate, []uintptr{want}) {
-			t.Errorf("%s: propagate = %#x, want [%#x]", opt, o.propagate, want)
+		o := Parse([]string{"bind", opt})
+		if !slices.Equal(o.Propagate, []uintptr{want}) {
+			t.Errorf("%s: propagate = %#x, want [%#x]", opt, o.Propagate, want)
 		}
-		if o.flags != unix.MS_BIND {
-			t.Errorf("%s: propagation leaked into flags %#x", opt, o.flags)
+		if o.Flags != unix.MS_BIND {
+			t.Errorf("%s: propagation leaked into flags %#x", opt, o.Flags)
 		}
-		if len(o.data) != 0 {
-			t.Errorf("%s: propagation leaked into data %q", opt, o.data)
+		if len(o.Data) != 0 {
+			t.Errorf("%s: propagation leaked into data %q", opt, o.Data)
 		}
 	}
 	// Several are applied in the order given.
-	o := parseMountOptions([]string{"rshared", "nosuid", "rslave"})
-	if !slices.Equal(o.propagate, []uintptr{unix.MS_SHARED | unix.MS_REC, unix.MS_SLAVE | unix.MS_REC}) {
-		t.Errorf("propagate = %#x", o.propagate)
+	o := Parse([]string{"rshared", "nosuid", "rslave"})
+	if !slices.Equal(o.Propagate, []uintptr{unix.MS_SHARED | unix.MS_REC, unix.MS_SLAVE | unix.MS_REC}) {
+		t.Errorf("propagate = %#x", o.Propagate)
 	}
 }
 
@@ -106,20 +106,20 @@ func TestParseMountOptionsRecursive(t *testing.T) {
 		{[]string{"rnosymfollow"}, unix.MOUNT_ATTR_NOSYMFOLLOW, 0},
 		{[]string{"rsymfollow"}, 0, unix.MOUNT_ATTR_NOSYMFOLLOW},
 	} {
-		o := parseMountOptions(append([]string{"rbind"}, tc.opts...))
-		if o.recSet != tc.set || o.recClear != tc.clear {
-			t.Errorf("%q: recSet=%#x recClear=%#x, want %#x %#x", tc.opts, o.recSet, o.recClear, tc.set, tc.clear)
+		o := Parse(append([]string{"rbind"}, tc.opts...))
+		if o.RecSet != tc.set || o.RecClear != tc.clear {
+			t.Errorf("%q: recSet=%#x recClear=%#x, want %#x %#x", tc.opts, o.RecSet, o.RecClear, tc.set, tc.clear)
 		}
-		if o.flags != unix.MS_BIND|unix.MS_REC {
-			t.Errorf("%q: recursive attributes leaked into flags %#x", tc.opts, o.flags)
+		if o.Flags != unix.MS_BIND|unix.MS_REC {
+			t.Errorf("%q: recursive attributes leaked into flags %#x", tc.opts, o.Flags)
 		}
-		if len(o.data) != 0 {
-			t.Errorf("%q: recursive attributes leaked into data %q", tc.opts, o.data)
+		if len(o.Data) != 0 {
+			t.Errorf("%q: recursive attributes leaked into data %q", tc.opts, o.Data)
 		}
 	}
 	// The atime modes ask mount_setattr for a change of the atime field.
 	for _, opt := range []string{"rnoatime", "rstrictatime"} {
-		if o := parseMountOptions([]string{opt}); o.recSet == 0 {
+		if o := Parse([]string{opt}); o.RecSet == 0 {
 			t.Errorf("%s: recSet = 0", opt)
 		}
 	}
@@ -128,36 +128,36 @@ func TestParseMountOptionsRecursive(t *testing.T) {
 // "rrelatime" must make mountEntry call mount_setattr even though
 // MOUNT_ATTR_RELATIME is 0: the option is recorded as an atime change.
 func TestParseMountOptionsRecursiveRelatime(t *testing.T) {
-	o := parseMountOptions([]string{"rbind", "rrelatime"})
-	if !o.recAtime {
+	o := Parse([]string{"rbind", "rrelatime"})
+	if !o.RecAtime {
 		t.Errorf("rrelatime: recAtime not set, the option would be ignored")
 	}
-	if o := parseMountOptions([]string{"rbind", "rnosuid"}); o.recAtime {
+	if o := Parse([]string{"rbind", "rnosuid"}); o.RecAtime {
 		t.Errorf("rnosuid: recAtime set, want only for r*atime options")
 	}
 }
 
 func TestParseMountOptionsData(t *testing.T) {
-	o := parseMountOptions([]string{"nosuid", "mode=755", "strictatime", "size=65536k", "uid=0"})
-	if !slices.Equal(o.data, []string{"mode=755", "size=65536k", "uid=0"}) {
-		t.Errorf("data = %q", o.data)
+	o := Parse([]string{"nosuid", "mode=755", "strictatime", "size=65536k", "uid=0"})
+	if !slices.Equal(o.Data, []string{"mode=755", "size=65536k", "uid=0"}) {
+		t.Errorf("data = %q", o.Data)
 	}
-	if o.flags != unix.MS_NOSUID|unix.MS_STRICTATIME {
-		t.Errorf("flags = %#x", o.flags)
+	if o.Flags != unix.MS_NOSUID|unix.MS_STRICTATIME {
+		t.Errorf("flags = %#x", o.Flags)
 	}
 	// devpts options from the default spec.
-	o = parseMountOptions([]string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"})
-	if !slices.Equal(o.data, []string{"newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}) {
-		t.Errorf("devpts data = %q", o.data)
+	o = Parse([]string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"})
+	if !slices.Equal(o.Data, []string{"newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}) {
+		t.Errorf("devpts data = %q", o.Data)
 	}
 	// Extensions handled elsewhere are not passed to the filesystem.
-	o = parseMountOptions([]string{"tmpcopyup", "idmap", "ridmap", "size=1m"})
-	if !slices.Equal(o.data, []string{"size=1m"}) {
-		t.Errorf("extensions data = %q", o.data)
+	o = Parse([]string{"tmpcopyup", "idmap", "ridmap", "size=1m"})
+	if !slices.Equal(o.Data, []string{"size=1m"}) {
+		t.Errorf("extensions data = %q", o.Data)
 	}
 	// Unknown words are data, in order.
-	o = parseMountOptions([]string{"lowerdir=/a:/b", "upperdir=/c", "xino=off"})
-	if !slices.Equal(o.data, []string{"lowerdir=/a:/b", "upperdir=/c", "xino=off"}) {
-		t.Errorf("overlay data = %q", o.data)
+	o = Parse([]string{"lowerdir=/a:/b", "upperdir=/c", "xino=off"})
+	if !slices.Equal(o.Data, []string{"lowerdir=/a:/b", "upperdir=/c", "xino=off"}) {
+		t.Errorf("overlay data = %q", o.Data)
 	}
 }

@@ -1,4 +1,6 @@
-package libcontainer
+// Package timing times the stages of the runtime and of init for the
+// --debug log.
+package timing
 
 import (
 	"fmt"
@@ -7,15 +9,15 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// phase starts timing one stage of the runtime or of init; the function
+// Phase starts timing one stage of the runtime or of init; the function
 // it returns logs the stage's duration as a debug line, such as
 //
 //	level=debug msg="stage done" phase=mounts took=1.234ms
 //
 // so a slow start-up can be read off a --debug log. Without --debug it
-// costs one level check. Use: `defer phase("name")()`, or call the
+// costs one level check. Use: `defer timing.Phase("name")()`, or call the
 // returned function where the stage ends.
-func phase(name string) func() {
+func Phase(name string) func() {
 	if !logrus.IsLevelEnabled(logrus.DebugLevel) {
 		return func() {}
 	}
