@@ -1003,8 +1003,8 @@ func hostMounts(bundle, rootfs string, spec *specs.Spec, m cgroups.Manager) []ex
 		out = append(out, extMount{key: containerPath(rootfs, p), val: "/dev/null"})
 	}
 	if ocispec.HasNamespace(spec, specs.UserNamespace) {
-		for _, d := range defaultDevices {
-			out = append(out, extMount{key: d.path, val: d.path})
+		for _, d := range ocispec.DefaultDevices {
+			out = append(out, extMount{key: d.Path, val: d.Path})
 		}
 		for _, d := range spec.Linux.Devices {
 			out = append(out, extMount{key: containerPath(rootfs, d.Path), val: d.Path})

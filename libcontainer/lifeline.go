@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/ocirun/runc/libcontainer/wire"
 	"github.com/opencontainers/cgroups"
 	"golang.org/x/sys/unix"
 )
@@ -34,27 +33,6 @@ func damagedState(path, why string) error {
 
 // errInitExited: init went away during create without saying why.
 var errInitExited = errors.New("container init exited during create")
-
-// awaitStateSaved is init's half of the wire.SyncCreated exchange.
-func awaitStateSaved(enc jsonEncoder, dec jsonDecoder) error {
-	if err := enc.Encode(wire.SyncMsg{Type: wire.SyncCreated}); err != nil {
-		return wire.ErrParentGone
-	}
-	var msg wire.SyncMsg
-	if err := dec.Decode(&msg); err != nil {
-		return wire.ErrParentGone
-	}
-	if msg.Type != wire.SyncContinue {
-		return fmt.Errorf("unexpected message %q from parent", msg.Type)
-	}
-	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, 0, 0, 0, 0); err != nil {
-		return fmt.Errorf("clear parent death signal: %w", err)
-	}
-	return nil
-}
-
-type jsonEncoder interface{ Encode(any) error }
-type jsonDecoder interface{ Decode(any) error }
 
 // saveRecovery writes what delete needs to clean up after a create that
 // did not finish: the state without its config.

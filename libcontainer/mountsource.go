@@ -18,15 +18,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// needsRuntimeSource tells whether init asks the runtime for the source of
-// m: every id-mapped mount, and in a user namespace every bind mount.
-func needsRuntimeSource(m specs.Mount, userns bool) bool {
-	if m.Type != "bind" && !mountopt.Parse(m.Options).Bind {
-		return false
-	}
-	return userns || mountIsIDMapped(m)
-}
-
 // mountSourcer is the runtime's side: it answers init's requests for the
 // container whose init is pid.
 type mountSourcer struct {

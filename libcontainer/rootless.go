@@ -17,7 +17,6 @@ package libcontainer
 //     pid namespace.
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -350,13 +349,6 @@ func pidNamespacePids(initPid int, ownPidNS bool) ([]int, error) {
 		}
 	}
 	return pids, nil
-}
-
-// setgroupsDenied tells whether setgroups(2) is refused in our user
-// namespace.
-func setgroupsDenied() bool {
-	data, err := fsx.ReadFile("/proc/self/setgroups")
-	return err == nil && string(bytes.TrimSpace(data)) == "deny"
 }
 
 // pruneMissingCgroups drops the cgroups a rootless runtime could not make

@@ -114,7 +114,7 @@ func validateSpec(spec *specs.Spec) error {
 		return err
 	}
 	for _, rl := range spec.Process.Rlimits {
-		if _, ok := rlimitNames[rl.Type]; !ok {
+		if _, ok := ocispec.Rlimits[rl.Type]; !ok {
 			return fmt.Errorf("unknown rlimit type %q", rl.Type)
 		}
 		if rl.Soft > rl.Hard {

@@ -161,3 +161,22 @@ func TestParseMountOptionsData(t *testing.T) {
 		t.Errorf("overlay data = %q", o.Data)
 	}
 }
+
+func TestParseMountOptionsAtimeAndIDMap(t *testing.T) {
+	for _, opt := range []string{"atime", "noatime", "relatime", "norelatime", "strictatime", "nostrictatime", "diratime", "nodiratime"} {
+		if !Parse([]string{opt}).Atime {
+			t.Errorf("%s is an atime option", opt)
+		}
+	}
+	if Parse([]string{"ro", "nosuid", "bind"}).Atime {
+		t.Error("ro,nosuid,bind has no atime option")
+	}
+	o := Parse([]string{"rbind", "idmap"})
+	if !o.IDMap || o.RIDMap {
+		t.Errorf("idmap: %+v", o)
+	}
+	o = Parse([]string{"rbind", "ridmap"})
+	if o.IDMap || !o.RIDMap {
+		t.Errorf("ridmap: %+v", o)
+	}
+}

@@ -1,4 +1,4 @@
-package libcontainer
+package initproc
 
 import (
 	"encoding/json"
@@ -44,7 +44,8 @@ var errReported = errors.New("reported")
 
 // Init is the Go side of `runc init`, in the container's namespaces after
 // the C stage. It never returns: it execs the user's process or exits.
-func Init() {
+func Init(seccompLoader func(s *specs.LinuxSeccomp, sock *os.File) error) {
+	loadSeccomp = seccompLoader
 	fd, err := strconv.Atoi(os.Getenv(wire.EnvInitPipe))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "runc init: must be started by the runtime")
@@ -384,19 +385,10 @@ func checkExecutable(p string) error {
 	return nil
 }
 
-var rlimitNames = map[string]int{
-	"RLIMIT_AS": unix.RLIMIT_AS, "RLIMIT_CORE": unix.RLIMIT_CORE, "RLIMIT_CPU": unix.RLIMIT_CPU,
-	"RLIMIT_DATA": unix.RLIMIT_DATA, "RLIMIT_FSIZE": unix.RLIMIT_FSIZE, "RLIMIT_LOCKS": unix.RLIMIT_LOCKS,
-	"RLIMIT_MEMLOCK": unix.RLIMIT_MEMLOCK, "RLIMIT_MSGQUEUE": unix.RLIMIT_MSGQUEUE,
-	"RLIMIT_NICE": unix.RLIMIT_NICE, "RLIMIT_NOFILE": unix.RLIMIT_NOFILE, "RLIMIT_NPROC": unix.RLIMIT_NPROC,
-	"RLIMIT_RSS": unix.RLIMIT_RSS, "RLIMIT_RTPRIO": unix.RLIMIT_RTPRIO, "RLIMIT_RTTIME": unix.RLIMIT_RTTIME,
-	"RLIMIT_SIGPENDING": unix.RLIMIT_SIGPENDING, "RLIMIT_STACK": unix.RLIMIT_STACK,
-}
-
 func setRlimits(rls []specs.POSIXRlimit) error {
 	defer timing.Phase("init:rlimits")()
 	for _, rl := range rls {
-		res, ok := rlimitNames[rl.Type]
+		res, ok := ocispec.Rlimits[rl.Type]
 		if !ok {
 			return fmt.Errorf("unknown rlimit type %q", rl.Type)
 		}

@@ -1,4 +1,4 @@
-package libcontainer
+package initproc
 
 import (
 	"errors"
@@ -665,21 +665,11 @@ func runCgroupOps(root *os.File, ops []wire.CgroupMountOp) error {
 	return nil
 }
 
-type devSpec struct {
-	path         string
-	major, minor uint32
-}
-
-var defaultDevices = []devSpec{
-	{"/dev/null", 1, 3}, {"/dev/zero", 1, 5}, {"/dev/full", 1, 7},
-	{"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
-}
-
 // setupDev fills a freshly mounted /dev: the default nodes and links.
 func setupDev(root *os.File, hostDevices bool) error {
-	for _, d := range defaultDevices {
+	for _, d := range ocispec.DefaultDevices {
 		mode := os.FileMode(0o666)
-		dev := specs.LinuxDevice{Path: d.path, Type: "c", Major: int64(d.major), Minor: int64(d.minor), FileMode: &mode}
+		dev := specs.LinuxDevice{Path: d.Path, Type: "c", Major: int64(d.Major), Minor: int64(d.Minor), FileMode: &mode}
 		if err := createDevice(root, dev, hostDevices); err != nil {
 			return err
 		}
