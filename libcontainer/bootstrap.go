@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ocirun/runc/libcontainer/internal/ocispec"
+	"github.com/ocirun/runc/libcontainer/userns"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -48,7 +49,7 @@ type bootstrap struct {
 	buf []byte
 	// ids says who writes the id maps of a new user namespace (nil: the
 	// runtime itself).
-	ids *idMapPlan
+	ids *userns.MapPlan
 }
 
 func (b *bootstrap) add(typ uint32, payload []byte) {
@@ -89,8 +90,8 @@ func namespaceBootstrap(spec *specs.Spec) (*bootstrap, error) {
 			if len(spec.Linux.UIDMappings) == 0 || len(spec.Linux.GIDMappings) == 0 {
 				return nil, fmt.Errorf("user namespace requires uidMappings and gidMappings")
 			}
-			b.add(recUIDMap, []byte(idMapString(spec.Linux.UIDMappings)))
-			b.add(recGIDMap, []byte(idMapString(spec.Linux.GIDMappings)))
+			b.add(recUIDMap, []byte(userns.MapString(spec.Linux.UIDMappings)))
+			b.add(recGIDMap, []byte(userns.MapString(spec.Linux.GIDMappings)))
 		}
 		if len(spec.Linux.TimeOffsets) > 0 {
 			if flags&unix.CLONE_NEWTIME == 0 {
@@ -110,14 +111,6 @@ func namespaceBootstrap(spec *specs.Spec) (*bootstrap, error) {
 	return b, nil
 }
 
-func idMapString(m []specs.LinuxIDMapping) string {
-	var sb strings.Builder
-	for _, e := range m {
-		fmt.Fprintf(&sb, "%d %d %d\n", e.ContainerID, e.HostID, e.Size)
-	}
-	return sb.String()
-}
-
 // planUserns decides how the id maps of a new user namespace get written,
 // and asks the C stage to deny setgroups first when the kernel needs that.
 func (b *bootstrap) planUserns(spec *specs.Spec) error {
@@ -129,7 +122,7 @@ func (b *bootstrap) planUserns(spec *specs.Spec) error {
 		return err
 	}
 	b.ids = p
-	if p.denySetgroups {
+	if p.DenySetgroups {
 		b.add(recSetgroups, []byte("deny"))
 	}
 	return nil
@@ -154,9 +147,9 @@ func runStage(conn io.ReadWriter, b *bootstrap, spec *specs.Spec) (int, error) {
 		case msgUsermapRequest:
 			ids := b.ids
 			if ids == nil {
-				ids = &idMapPlan{}
+				ids = &userns.MapPlan{}
 			}
-			if err := ids.write(int(int32(val)), spec); err != nil {
+			if err := ids.Write(int(int32(val)), spec); err != nil {
 				return 0, err
 			}
 			var ack [8]byte

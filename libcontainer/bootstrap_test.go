@@ -234,20 +234,3 @@ func TestNamespaceBootstrapTimeAndOOM(t *testing.T) {
 		t.Errorf("clone flags = %#x, want CLONE_NEWTIME", got)
 	}
 }
-
-func TestIDMapString(t *testing.T) {
-	for _, tc := range []struct {
-		in   []specs.LinuxIDMapping
-		want string
-	}{
-		{nil, ""},
-		{[]specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 1}}, "0 1000 1\n"},
-		{[]specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}, {ContainerID: 65536, HostID: 0, Size: 1}},
-			"0 100000 65536\n65536 0 1\n"},
-		{[]specs.LinuxIDMapping{{ContainerID: 4294967295, HostID: 4294967295, Size: 4294967295}}, "4294967295 4294967295 4294967295\n"},
-	} {
-		if got := idMapString(tc.in); got != tc.want {
-			t.Errorf("idMapString(%+v) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}

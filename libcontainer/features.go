@@ -9,9 +9,9 @@ import (
 	"github.com/ocirun/runc/libcontainer/internal/hooks"
 	"github.com/ocirun/runc/libcontainer/internal/mountopt"
 	"github.com/ocirun/runc/libcontainer/internal/ocispec"
+	"github.com/ocirun/runc/libcontainer/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
-	seccomp "github.com/seccomp/libseccomp-golang"
 )
 
 // Features describes what this binary implements (runtime-spec
@@ -19,7 +19,7 @@ import (
 // so it cannot claim more than the code does.
 func Features() *features.Features {
 	t, f := true, false
-	major, minor, micro := seccomp.GetLibraryVersion()
+	major, minor, micro := seccomp.LibraryVersion()
 	return &features.Features{
 		OCIVersionMin: "1.0.0",
 		OCIVersionMax: specs.Version,
@@ -34,12 +34,12 @@ func Features() *features.Features {
 			},
 			Seccomp: &features.Seccomp{
 				Enabled:   &t,
-				Actions:   seccompActionNames(),
-				Operators: seccompOperatorNames(),
-				Archs:     seccompArchNames(),
+				Actions:   seccomp.ActionNames(),
+				Operators: seccomp.OperatorNames(),
+				Archs:     seccomp.ArchNames(),
 				// Known to this binary; supported by the running kernel.
-				KnownFlags:     sortedKeys(seccompFlags),
-				SupportedFlags: seccompSupportedFlags(),
+				KnownFlags:     seccomp.KnownFlags(),
+				SupportedFlags: seccomp.SupportedFlags(),
 			},
 			// Applied where the module is loaded (lsm.go).
 			Apparmor:        &features.Apparmor{Enabled: &t},
@@ -81,44 +81,6 @@ func capabilityNames() []string {
 	var out []string
 	for _, c := range capability.ListKnown() {
 		out = append(out, "CAP_"+strings.ToUpper(c.String()))
-	}
-	return out
-}
-
-func seccompActionNames() []string {
-	return sortedKeys(seccompActions)
-}
-
-func seccompOperatorNames() []string {
-	return sortedKeys(seccompOps)
-}
-
-// seccompArchNames lists the runtime-spec architectures that the linked
-// libseccomp accepts in a filter.
-func seccompArchNames() []string {
-	all := []specs.Arch{
-		specs.ArchX86, specs.ArchX86_64, specs.ArchX32, specs.ArchARM, specs.ArchAARCH64,
-		specs.ArchMIPS, specs.ArchMIPS64, specs.ArchMIPS64N32, specs.ArchMIPSEL,
-		specs.ArchMIPSEL64, specs.ArchMIPSEL64N32, specs.ArchPPC, specs.ArchPPC64,
-		specs.ArchPPC64LE, specs.ArchS390, specs.ArchS390X, specs.ArchPARISC,
-		specs.ArchPARISC64, specs.ArchRISCV64, specs.ArchLOONGARCH64, specs.ArchM68K,
-		specs.ArchSH, specs.ArchSHEB,
-	}
-	f, err := seccomp.NewFilter(seccomp.ActAllow)
-	if err != nil {
-		return nil
-	}
-	defer f.Release()
-	var out []string
-	for _, a := range all {
-		arch, err := seccompArch(a)
-		if err != nil {
-			continue
-		}
-		if err := f.AddArch(arch); err != nil {
-			continue
-		}
-		out = append(out, string(a))
 	}
 	return out
 }

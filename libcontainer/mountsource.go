@@ -14,6 +14,7 @@ import (
 
 	"github.com/ocirun/runc/libcontainer/internal/mountopt"
 	"github.com/ocirun/runc/libcontainer/internal/ocispec"
+	"github.com/ocirun/runc/libcontainer/userns"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -52,9 +53,9 @@ func (s *mountSourcer) source(index string) (*os.File, error) {
 	if !filepath.IsAbs(source) {
 		source = filepath.Join(s.bundle, source)
 	}
-	var userns *os.File
-	if mountIsIDMapped(m) {
-		if userns, err = s.usernsFor(m); err != nil {
+	var mapNS *os.File
+	if userns.IsIDMapped(m) {
+		if mapNS, err = s.usernsFor(m); err != nil {
 			return nil, err
 		}
 	}
@@ -73,7 +74,7 @@ func (s *mountSourcer) source(index string) (*os.File, error) {
 		// This thread changes namespace for good: it is never unlocked,
 		// so it ends with the goroutine.
 		runtime.LockOSThread()
-		f, err := openSourceIn(mntns, source, m, o, userns)
+		f, err := openSourceIn(mntns, source, m, o, mapNS)
 		done <- result{f, err}
 	}()
 	r := <-done
@@ -86,7 +87,7 @@ func (s *mountSourcer) source(index string) (*os.File, error) {
 func (s *mountSourcer) usernsFor(m specs.Mount) (*os.File, error) {
 	key := "container"
 	if len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0 {
-		key = idMapText(m.UIDMappings) + idMapText(m.GIDMappings)
+		key = userns.MapText(m.UIDMappings) + userns.MapText(m.GIDMappings)
 	}
 	if f, ok := s.userns[key]; ok {
 		return f, nil
@@ -99,7 +100,7 @@ func (s *mountSourcer) usernsFor(m specs.Mount) (*os.File, error) {
 		}
 		f, err = os.Open("/proc/" + strconv.Itoa(s.pid) + "/ns/user")
 	} else {
-		f, err = usernsForMapping(m.UIDMappings, m.GIDMappings)
+		f, err = userns.ForMapping(m.UIDMappings, m.GIDMappings)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("mount %s: %w", m.Destination, err)
@@ -109,7 +110,7 @@ func (s *mountSourcer) usernsFor(m specs.Mount) (*os.File, error) {
 }
 
 // openSourceIn runs on a locked thread that it moves into mntns.
-func openSourceIn(mntns *os.File, source string, m specs.Mount, o mountopt.Opts, userns *os.File) (*os.File, error) {
+func openSourceIn(mntns *os.File, source string, m specs.Mount, o mountopt.Opts, mapNS *os.File) (*os.File, error) {
 	if err := unix.Unshare(unix.CLONE_FS); err != nil {
 		return nil, fmt.Errorf("unshare fs attributes: %w", err)
 	}
@@ -124,12 +125,12 @@ func openSourceIn(mntns *os.File, source string, m specs.Mount, o mountopt.Opts,
 	if err != nil {
 		return nil, fmt.Errorf("open source %s: %w", m.Source, err)
 	}
-	if userns != nil {
+	if mapNS != nil {
 		at := uint(unix.AT_EMPTY_PATH)
-		if idmapRecursive(m) {
+		if userns.RecursiveIDMap(m) {
 			at |= unix.AT_RECURSIVE
 		}
-		attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_IDMAP, Userns_fd: uint64(userns.Fd())}
+		attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_IDMAP, Userns_fd: uint64(mapNS.Fd())}
 		if err := unix.MountSetattr(fd, "", at, attr); err != nil {
 			unix.Close(fd)
 			hint := ""

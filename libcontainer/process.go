@@ -18,6 +18,7 @@ import (
 	"github.com/ocirun/runc/libcontainer/internal/ocispec"
 	"github.com/ocirun/runc/libcontainer/internal/timing"
 	"github.com/ocirun/runc/libcontainer/nsenter"
+	"github.com/ocirun/runc/libcontainer/userns"
 	"github.com/ocirun/runc/libcontainer/wire"
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -68,11 +69,11 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 	}
 	warnSpec(spec)
 	if os.Geteuid() != 0 {
-		if err := validateRootlessEUID(spec); err != nil {
+		if err := userns.ValidateRootless(spec); err != nil {
 			return nil, err
 		}
 	}
-	if err := checkJoinUserns(spec); err != nil {
+	if err := userns.CheckJoin(spec); err != nil {
 		return nil, err
 	}
 	if err := checkNetDevices(spec, opts.Rootless); err != nil {

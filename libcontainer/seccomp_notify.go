@@ -1,7 +1,6 @@
 package libcontainer
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,7 +8,7 @@ import (
 	"net"
 	"os"
 
-	"github.com/ocirun/runc/libcontainer/wire"
+	"github.com/ocirun/runc/libcontainer/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -20,43 +19,6 @@ import (
 // linux.seccomp.listenerPath, together with the container's state, as the
 // runtime spec's "container process state" describes. The runtime then
 // closes its copy: only the agent holds the listener.
-
-// listenerSender prepares, before the filter is loaded, the hand-over of
-// its listener: the message and its control data are built now, so that
-// afterwards only sendmsg(2) runs (with nothing allocated) before the
-// runtime has the listener.
-func listenerSender(sock *os.File) (func(listener int) error, error) {
-	msg, err := json.Marshal(wire.SyncMsg{Type: wire.SyncSeccompFd})
-	if err != nil {
-		return nil, err
-	}
-	msg = append(msg, '\n')
-	oob := unix.UnixRights(0)
-	fdAt := unix.CmsgLen(0)
-	rc, err := sock.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
-	var n int
-	var serr error
-	write := func(fd uintptr) bool {
-		n, serr = unix.SendmsgN(int(fd), msg, oob, nil, 0)
-		return serr != unix.EAGAIN
-	}
-	return func(listener int) error {
-		binary.NativeEndian.PutUint32(oob[fdAt:], uint32(listener))
-		if err := rc.Write(write); err != nil {
-			return err
-		}
-		if serr != nil {
-			return serr
-		}
-		if n != len(msg) {
-			return io.ErrShortWrite
-		}
-		return nil
-	}, nil
-}
 
 // syncReader reads the init socket with recvmsg(2), so that descriptors
 // sent along with a message are kept (read(2) would close them) until the
@@ -126,7 +88,7 @@ func (r *syncReader) close() {
 // process pid, in container st (whose status is given): send it to the
 // agent. nil when the profile has no SCMP_ACT_NOTIFY rule.
 func seccompAgent(st *State, status specs.ContainerState, pid int) func(*os.File) error {
-	if st.Config == nil || st.Config.Linux == nil || !seccompNotifies(st.Config.Linux.Seccomp) {
+	if st.Config == nil || st.Config.Linux == nil || !seccomp.Notifies(st.Config.Linux.Seccomp) {
 		return nil
 	}
 	sc := st.Config.Linux.Seccomp

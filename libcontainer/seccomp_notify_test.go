@@ -39,7 +39,7 @@ func sameFile(t *testing.T, a, b *os.File) bool {
 // of the stream would have lost it.
 func TestListenerHandOver(t *testing.T) {
 	parent, child := socketpair(t)
-	send, err := listenerSender(child)
+	send, err := wire.SeccompListenerSender(child)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/ocirun/runc/libcontainer/internal/fsx"
 	"github.com/ocirun/runc/libcontainer/internal/ocispec"
 	"github.com/ocirun/runc/libcontainer/internal/timing"
+	"github.com/ocirun/runc/libcontainer/seccomp"
+	"github.com/ocirun/runc/libcontainer/userns"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -106,7 +108,7 @@ func validateSpec(spec *specs.Spec) error {
 		if strings.ContainsRune(m.Destination, 0) || strings.ContainsRune(m.Source, 0) {
 			return fmt.Errorf("mount %q: invalid path", m.Destination)
 		}
-		if err := validateIDMapMount(spec, m); err != nil {
+		if err := userns.ValidateMount(spec, m); err != nil {
 			return err
 		}
 	}
@@ -148,7 +150,7 @@ func validateSpec(spec *specs.Spec) error {
 	if err := validateLSM(spec); err != nil {
 		return err
 	}
-	return validateSeccomp(spec.Linux.Seccomp)
+	return seccomp.Validate(spec.Linux.Seccomp)
 }
 
 // checkVersion accepts the 1.x versions of the runtime spec, as runc does.

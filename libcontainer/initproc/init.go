@@ -9,7 +9,6 @@ import (
 	"strconv"
 
 	"github.com/ocirun/runc/libcontainer/wire"
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
@@ -36,8 +35,7 @@ var errReported = errors.New("reported")
 
 // Init is the Go side of `runc init`, in the container's namespaces after
 // the C stage. It never returns: it execs the user's process or exits.
-func Init(seccompLoader func(s *specs.LinuxSeccomp, sock *os.File) error) {
-	loadSeccomp = seccompLoader
+func Init() {
 	fd, err := strconv.Atoi(os.Getenv(wire.EnvInitPipe))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "runc init: must be started by the runtime")

@@ -11,6 +11,7 @@ import (
 	"github.com/ocirun/runc/libcontainer/internal/mountopt"
 	"github.com/ocirun/runc/libcontainer/internal/ocispec"
 	"github.com/ocirun/runc/libcontainer/internal/timing"
+	"github.com/ocirun/runc/libcontainer/userns"
 	"github.com/ocirun/runc/libcontainer/wire"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
@@ -181,7 +182,7 @@ func mountAll(cfg *initConfig, root *os.File) (devMounted bool, err error) {
 // opened for it where init asks for one (wire.RequestMountSource).
 func mountConfigEntry(cfg *initConfig, root *os.File, i int, m specs.Mount) error {
 	mc := mountCtx{bundle: cfg.Bundle, userns: cfg.HostDevices}
-	if !cfg.RuntimeSources && mountIsIDMapped(m) {
+	if !cfg.RuntimeSources && userns.IsIDMapped(m) {
 		return mountError(m, errors.New("idmapped mounts need a runtime running as root"))
 	}
 	if cfg.RuntimeSources && needsRuntimeSource(m, cfg.HostDevices) {

@@ -1,12 +1,11 @@
 package initproc
 
 import (
-	"bytes"
 	"fmt"
 
-	"github.com/ocirun/runc/libcontainer/internal/fsx"
 	"github.com/ocirun/runc/libcontainer/internal/ocispec"
 	"github.com/ocirun/runc/libcontainer/internal/timing"
+	"github.com/ocirun/runc/libcontainer/userns"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
@@ -41,7 +40,7 @@ func setupUser(proc *specs.Process) error {
 	// A user namespace whose gid map was written without privilege has
 	// setgroups(2) denied: the groups stay as they are, and asking for
 	// additional ones is an error.
-	if !setgroupsDenied() {
+	if !userns.SetgroupsDenied() {
 		if err := threadSetgroups(groups); err != nil {
 			return fmt.Errorf("setgroups %v: %w", groups, err)
 		}
@@ -66,11 +65,4 @@ func setupUser(proc *specs.Process) error {
 		return fmt.Errorf("clear keepcaps: %w", err)
 	}
 	return caps.apply()
-}
-
-// setgroupsDenied tells whether setgroups(2) is refused in our user
-// namespace.
-func setgroupsDenied() bool {
-	data, err := fsx.ReadFile("/proc/self/setgroups")
-	return err == nil && string(bytes.TrimSpace(data)) == "deny"
 }

@@ -40,8 +40,9 @@ LIST_N=${LIST_N:-1000}
 BATCH_N=${BATCH_N:-50}
 BATCH_PAR=${BATCH_PAR:-16}
 
-OURS=${RUNC:-$REPO_ROOT/runc}
-[[ "$OURS" == /* ]] || OURS=$(cd "$(dirname "$OURS")" && pwd)/$(basename "$OURS")
+# shellcheck source=../runc-binary.bash
+source "$REPO_ROOT/tests/runc-binary.bash"
+OURS=$(resolve_runc) || exit 2
 REF_RUNC=${REF_RUNC:-/usr/sbin/runc}
 CRUN=${CRUN:-$(command -v crun || true)}
 
@@ -49,10 +50,6 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "bench.sh: must run as root" >&2
 	exit 2
 fi
-[ -x "$OURS" ] || {
-	echo "bench.sh: $OURS not found; run make first" >&2
-	exit 2
-}
 for tool in jq python3 unshare; do
 	command -v "$tool" >/dev/null || {
 		echo "bench.sh: $tool is required" >&2

@@ -19,12 +19,13 @@ REPO_ROOT=$(cd "$BENCH_DIR/../.." && pwd)
 CYCLES=${1:-1000}
 CONCURRENT=${2:-200}
 PARALLEL=${3:-32}
-RUNC=${RUNC:-$REPO_ROOT/runc}
+# shellcheck source=../runc-binary.bash
+source "$REPO_ROOT/tests/runc-binary.bash"
+RUNC=$(resolve_runc) || exit 2
 for n in "$CYCLES" "$CONCURRENT" "$PARALLEL"; do
 	[[ "$n" =~ ^[0-9]+$ ]] || { echo "soak.sh: counts must be numbers" >&2; exit 2; }
 done
 [ "$(id -u)" -eq 0 ] || { echo "soak.sh: must run as root" >&2; exit 2; }
-[ -x "$RUNC" ] || { echo "soak.sh: $RUNC not found (run make first)" >&2; exit 2; }
 
 WORK=$(mktemp -d /tmp/soak.XXXXXX)
 ROOT=$WORK/state

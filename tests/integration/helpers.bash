@@ -14,16 +14,10 @@
 INTEGRATION_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$INTEGRATION_ROOT/../.." && pwd)
 
-# The binary under test.  Defaults to the repository's ./runc; any relative
-# path or bare command name is made absolute because tests change directory.
-RUNC=${RUNC:-$REPO_ROOT/runc}
-if [[ "$RUNC" != /* ]]; then
-	if [[ "$RUNC" == */* ]]; then
-		RUNC=$(cd "$(dirname "$RUNC")" && pwd)/$(basename "$RUNC")
-	else
-		RUNC=$(command -v "$RUNC" || echo "$RUNC")
-	fi
-fi
+# The binary under test, resolved as run.sh resolves it (tests/runc-binary.bash).
+# shellcheck source=../runc-binary.bash
+source "$REPO_ROOT/tests/runc-binary.bash"
+RUNC=$(resolve_runc) || exit 1
 export RUNC
 
 # Seconds any single runtime invocation may take before it is killed, so a

@@ -156,8 +156,12 @@ make_three() {
 	set_cmd 'sleep 0.3'
 	runc run -d c_short
 	[ "$status" -eq 0 ]
-	sleep 0.6
-	runc_split list -f json
+	local i
+	for i in $(seq 100); do
+		runc_split list -f json
+		[ "$(jq -r '.[0].status' <<<"$output")" = running ] || break
+		sleep 0.1
+	done
 	[ "$(jq -r '.[0].status' <<<"$output")" = stopped ]
 }
 
@@ -168,4 +172,44 @@ make_three() {
 	line=$(grep -- '--format' <<<"$output")
 	[[ "$line" == *'select one of: table or json (default: "table")'* ]]
 	[ "$(grep -o 'default: "table"' <<<"$line" | wc -l)" -eq 1 ]
+}
+
+@test "list of many containers: sorted, each with its own status, a damaged one warned in its place" {
+	make_three
+	# 60 more stopped containers: copies of c_stopped's state under other
+	# ids (enough that list reads them on several goroutines), one of them
+	# damaged.
+	local i id
+	for i in $(seq -w 1 60); do
+		id=m_$i
+		mkdir "$ROOT/$id"
+		jq -c --arg id "$id" '.id = $id' "$ROOT/c_stopped/state.json" >"$ROOT/$id/state.json"
+	done
+	echo '{"id": "m_30", "trunc' >"$ROOT/m_30/state.json"
+
+	runc_split list
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 64 ]
+	local ids
+	ids=$(printf '%s\n' "${lines[@]:1}" | awk '{print $1}')
+	[ "$ids" = "$(printf '%s\n' c_created c_running c_stopped m_{01..60} | LC_ALL=C sort)" ]
+	local line st
+	for line in "${lines[@]:1}"; do
+		read -r id _ st _ <<<"$line"
+		case "$id" in
+		c_running) [ "$st" = running ] ;;
+		c_created) [ "$st" = created ] ;;
+		m_30) [ "$st" = unknown ] ;;
+		*) [ "$st" = stopped ] || fail "$line" ;;
+		esac
+	done
+	[ "$(grep -c 'level=warning' <<<"$stderr")" -eq 1 ]
+	[[ "$stderr" == *"container m_30: damaged container state"* ]]
+
+	runc_split list -f json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.[].id' <<<"$output")" = "$ids" ]
+	[ "$(jq -r '.[] | select(.id == "c_running") | .pid' <<<"$output")" = "$(container_pid c_running)" ]
+
+	rm -rf "$ROOT"/m_*
 }

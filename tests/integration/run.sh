@@ -18,26 +18,14 @@ set -u
 INTEGRATION_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$INTEGRATION_ROOT/../.." && pwd)
 
-RUNC=${RUNC:-$REPO_ROOT/runc}
-if [[ "$RUNC" != /* ]]; then
-	if [[ "$RUNC" == */* ]]; then
-		RUNC=$(cd "$(dirname "$RUNC")" && pwd)/$(basename "$RUNC")
-	else
-		RUNC=$(command -v "$RUNC") || {
-			echo "run.sh: $RUNC not found" >&2
-			exit 2
-		}
-	fi
-fi
+# shellcheck source=../runc-binary.bash
+source "$REPO_ROOT/tests/runc-binary.bash"
+RUNC=$(resolve_runc) || exit 2
 export RUNC
 BATS=${BATS:-bats}
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "run.sh: the integration tests must run as root" >&2
-	exit 2
-fi
-if [ ! -x "$RUNC" ]; then
-	echo "run.sh: $RUNC is not an executable; run make first" >&2
 	exit 2
 fi
 for tool in "$BATS" jq script python3 timeout; do

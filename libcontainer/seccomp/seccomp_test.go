@@ -1,4 +1,4 @@
-package libcontainer
+package seccomp
 
 import (
 	"encoding/binary"
@@ -6,24 +6,24 @@ import (
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	seccomp "github.com/seccomp/libseccomp-golang"
+	libseccomp "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/sys/unix"
 )
 
-func TestValidateSeccomp(t *testing.T) {
+func TestValidate(t *testing.T) {
 	errno := uint(1)
 	ok := []*specs.LinuxSeccomp{
 		nil,
 		{DefaultAction: specs.ActAllow},
 		{DefaultAction: specs.ActErrno, DefaultErrnoRet: &errno, Architectures: []specs.Arch{specs.ArchX86_64, specs.ArchX86, specs.ArchAARCH64}},
-		{DefaultAction: specs.ActAllow, Flags: []specs.LinuxSeccompFlag{specs.LinuxSeccompFlagLog, specs.LinuxSeccompFlagSpecAllow, seccompFlagTsync}},
+		{DefaultAction: specs.ActAllow, Flags: []specs.LinuxSeccompFlag{specs.LinuxSeccompFlagLog, specs.LinuxSeccompFlagSpecAllow, flagTsync}},
 		{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir"}, Action: specs.ActKillProcess,
 			Args: []specs.LinuxSeccompArg{{Index: 1, Value: 1, ValueTwo: 1, Op: specs.OpMaskedEqual}}}}},
 		{DefaultAction: specs.ActAllow, ListenerPath: "/run/agent.sock", Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir", "mkdirat"}, Action: specs.ActNotify}}},
 		{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{{Names: []string{"no_such_syscall"}, Action: specs.ActErrno}}},
 	}
 	for i, s := range ok {
-		if err := validateSeccomp(s); err != nil {
+		if err := Validate(s); err != nil {
 			t.Errorf("case %d: unexpected error %v", i, err)
 		}
 	}
@@ -45,7 +45,7 @@ func TestValidateSeccomp(t *testing.T) {
 			Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir", "sendmsg"}, Action: specs.ActNotify}}},
 	}
 	for name, s := range bad {
-		if err := validateSeccomp(s); err == nil {
+		if err := Validate(s); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
@@ -136,9 +136,9 @@ func runBPF(t *testing.T, prog []unix.SockFilter, d seccompData) uint32 {
 	return 0
 }
 
-func syscallNr(t *testing.T, name string, arch seccomp.ScmpArch) int32 {
+func syscallNr(t *testing.T, name string, arch libseccomp.ScmpArch) int32 {
 	t.Helper()
-	n, err := seccomp.GetSyscallFromNameByArch(name, arch)
+	n, err := libseccomp.GetSyscallFromNameByArch(name, arch)
 	if err != nil {
 		t.Fatalf("syscall %s on %v: %v", name, arch, err)
 	}
@@ -147,9 +147,9 @@ func syscallNr(t *testing.T, name string, arch seccomp.ScmpArch) int32 {
 
 func errnoRet(e unix.Errno) uint32 { return unix.SECCOMP_RET_ERRNO | uint32(e) }
 
-func TestSeccompProgram(t *testing.T) {
-	native, err := seccomp.GetNativeArch()
-	if err != nil || native != seccomp.ArchAMD64 {
+func TestProgram(t *testing.T) {
+	native, err := libseccomp.GetNativeArch()
+	if err != nil || native != libseccomp.ArchAMD64 {
 		t.Skip("the expectations below are written for x86_64")
 	}
 	x86, amd64 := uint32(unix.AUDIT_ARCH_I386), uint32(unix.AUDIT_ARCH_X86_64)
@@ -176,14 +176,14 @@ func TestSeccompProgram(t *testing.T) {
 			{Names: []string{"rseq"}, Action: specs.ActAllow}, // the highest number above, on x86_64
 		},
 	}
-	p, err := compileSeccomp(prof)
+	p, err := Compile(prof)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.flags != 0 {
 		t.Errorf("flags %#x, want none", p.flags)
 	}
-	nr := func(name string) int32 { return syscallNr(t, name, seccomp.ArchAMD64) }
+	nr := func(name string) int32 { return syscallNr(t, name, libseccomp.ArchAMD64) }
 	rseq := nr("rseq")
 	cases := []struct {
 		name string
@@ -214,11 +214,11 @@ func TestSeccompProgram(t *testing.T) {
 		{"GT true (trace)", seccompData{nr: nr("close"), arch: amd64, args: [6]uint64{4}}, unix.SECCOMP_RET_TRACE | uint32(unix.EPERM)},
 		{"GT false", seccompData{nr: nr("close"), arch: amd64, args: [6]uint64{3}}, errnoRet(unix.EPERM)},
 		// x32 and i386 have their own numbers and maxima.
-		{"x32 allowed", seccompData{nr: syscallNr(t, "read", seccomp.ArchX32), arch: amd64}, unix.SECCOMP_RET_ALLOW},
-		{"x32 newer", seccompData{nr: syscallNr(t, "rseq", seccomp.ArchX32) + 1, arch: amd64}, errnoRet(unix.ENOSYS)},
-		{"i386 allowed", seccompData{nr: syscallNr(t, "read", seccomp.ArchX86), arch: x86}, unix.SECCOMP_RET_ALLOW},
-		{"i386 below", seccompData{nr: syscallNr(t, "mkdir", seccomp.ArchX86), arch: x86}, errnoRet(unix.EPERM)},
-		{"i386 newer", seccompData{nr: syscallNr(t, "rseq", seccomp.ArchX86) + 1, arch: x86}, errnoRet(unix.ENOSYS)},
+		{"x32 allowed", seccompData{nr: syscallNr(t, "read", libseccomp.ArchX32), arch: amd64}, unix.SECCOMP_RET_ALLOW},
+		{"x32 newer", seccompData{nr: syscallNr(t, "rseq", libseccomp.ArchX32) + 1, arch: amd64}, errnoRet(unix.ENOSYS)},
+		{"i386 allowed", seccompData{nr: syscallNr(t, "read", libseccomp.ArchX86), arch: x86}, unix.SECCOMP_RET_ALLOW},
+		{"i386 below", seccompData{nr: syscallNr(t, "mkdir", libseccomp.ArchX86), arch: x86}, errnoRet(unix.EPERM)},
+		{"i386 newer", seccompData{nr: syscallNr(t, "rseq", libseccomp.ArchX86) + 1, arch: x86}, errnoRet(unix.ENOSYS)},
 		// Not an architecture of the profile: libseccomp's bad-arch action.
 		{"other arch", seccompData{nr: 1000, arch: unix.AUDIT_ARCH_AARCH64}, unix.SECCOMP_RET_KILL_THREAD},
 	}
@@ -231,7 +231,7 @@ func TestSeccompProgram(t *testing.T) {
 	// Defaults that let syscalls through get no stub; a profile without
 	// architectures has no section in it (as runc).
 	for _, def := range []specs.LinuxSeccompAction{specs.ActAllow, specs.ActLog, specs.ActTrace} {
-		p, err := compileSeccomp(&specs.LinuxSeccomp{DefaultAction: def, Architectures: []specs.Arch{specs.ArchX86_64},
+		p, err := Compile(&specs.LinuxSeccomp{DefaultAction: def, Architectures: []specs.Arch{specs.ArchX86_64},
 			Syscalls: []specs.LinuxSyscall{{Names: []string{"read"}, Action: specs.ActKillProcess}}})
 		if err != nil {
 			t.Fatal(err)
@@ -240,7 +240,7 @@ func TestSeccompProgram(t *testing.T) {
 			t.Errorf("default %s: nr 1000 got %#x, want the default action", def, got)
 		}
 	}
-	p, err = compileSeccomp(&specs.LinuxSeccomp{DefaultAction: specs.ActKillProcess,
+	p, err = Compile(&specs.LinuxSeccomp{DefaultAction: specs.ActKillProcess,
 		Syscalls: []specs.LinuxSyscall{{Names: []string{"read"}, Action: specs.ActAllow}}})
 	if err != nil {
 		t.Fatal(err)
@@ -250,7 +250,7 @@ func TestSeccompProgram(t *testing.T) {
 	}
 }
 
-func TestSeccompFlags(t *testing.T) {
+func TestFlags(t *testing.T) {
 	base := func(flags ...specs.LinuxSeccompFlag) *specs.LinuxSeccomp {
 		return &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Flags: flags,
 			Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir"}, Action: specs.ActErrno}}}
@@ -260,7 +260,7 @@ func TestSeccompFlags(t *testing.T) {
 		want uintptr
 	}{
 		{base(), 0},
-		{base(seccompFlagTsync), 0},
+		{base(flagTsync), 0},
 		{base(specs.LinuxSeccompFlagLog), unix.SECCOMP_FILTER_FLAG_LOG},
 		{base(specs.LinuxSeccompFlagLog, specs.LinuxSeccompFlagSpecAllow), unix.SECCOMP_FILTER_FLAG_LOG | unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW},
 		// Meaningless without a listener: dropped.
@@ -274,7 +274,7 @@ func TestSeccompFlags(t *testing.T) {
 		want uintptr
 	}{notify, unix.SECCOMP_FILTER_FLAG_NEW_LISTENER | unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV})
 	for i, c := range cases {
-		p, err := compileSeccomp(c.s)
+		p, err := Compile(c.s)
 		if err != nil {
 			t.Fatalf("case %d: %v", i, err)
 		}
@@ -282,12 +282,12 @@ func TestSeccompFlags(t *testing.T) {
 			t.Errorf("case %d (%v): flags %#x, want %#x", i, c.s.Flags, p.flags, c.want)
 		}
 	}
-	for _, f := range []specs.LinuxSeccompFlag{seccompFlagTsync, specs.LinuxSeccompFlagLog, specs.LinuxSeccompFlagSpecAllow} {
-		if err := seccompFlagSupported(f); err != nil {
+	for _, f := range []specs.LinuxSeccompFlag{flagTsync, specs.LinuxSeccompFlagLog, specs.LinuxSeccompFlagSpecAllow} {
+		if err := flagSupported(f); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
-	if err := seccompFlagSupported("SECCOMP_FILTER_FLAG_NOSUCH"); err == nil {
+	if err := flagSupported("SECCOMP_FILTER_FLAG_NOSUCH"); err == nil {
 		t.Error("an unknown flag was reported as supported")
 	}
 }
@@ -318,7 +318,7 @@ func TestEnosysStubShape(t *testing.T) {
 	if got := runBPF(t, tail, seccompData{nr: 0, arch: unix.AUDIT_ARCH_S390X}); got != retENOSYS {
 		t.Errorf("s390x nr 0: got %#x", got)
 	}
-	for _, arch := range []seccomp.ScmpArch{seccomp.ArchARM64, seccomp.ArchMIPSEL64, seccomp.ArchPPC64LE, seccomp.ArchRISCV64} {
+	for _, arch := range []libseccomp.ScmpArch{libseccomp.ArchARM64, libseccomp.ArchMIPSEL64, libseccomp.ArchPPC64LE, libseccomp.ArchRISCV64} {
 		hi := syscallNr(t, "clone3", arch)
 		audit := auditArches[arch]
 		if got := runBPF(t, tail, seccompData{nr: hi, arch: audit}); got != 0x1234 {

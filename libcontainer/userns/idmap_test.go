@@ -1,4 +1,4 @@
-package libcontainer
+package userns
 
 import (
 	"reflect"
@@ -8,7 +8,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-func TestMountIsIDMapped(t *testing.T) {
+func TestIsIDMapped(t *testing.T) {
 	one := []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 1}}
 	for _, tc := range []struct {
 		m    specs.Mount
@@ -20,13 +20,13 @@ func TestMountIsIDMapped(t *testing.T) {
 		{specs.Mount{Options: []string{"bind"}, UIDMappings: one, GIDMappings: one}, true},
 		{specs.Mount{Options: []string{"bind"}, GIDMappings: one}, true},
 	} {
-		if got := mountIsIDMapped(tc.m); got != tc.want {
+		if got := IsIDMapped(tc.m); got != tc.want {
 			t.Errorf("%+v: %v, want %v", tc.m, got, tc.want)
 		}
 	}
 }
 
-func TestIDMapMappings(t *testing.T) {
+func TestMountMappings(t *testing.T) {
 	ctr := []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
 	own := []specs.LinuxIDMapping{{ContainerID: 1000, HostID: 2000, Size: 1}}
 	spec := &specs.Spec{Linux: &specs.Linux{
@@ -34,23 +34,23 @@ func TestIDMapMappings(t *testing.T) {
 		UIDMappings: ctr, GIDMappings: ctr,
 	}}
 	// The mount's own mappings win.
-	u, g := idmapMappings(spec, specs.Mount{UIDMappings: own, GIDMappings: own})
+	u, g := mountMappings(spec, specs.Mount{UIDMappings: own, GIDMappings: own})
 	if !reflect.DeepEqual(u, own) || !reflect.DeepEqual(g, own) {
 		t.Errorf("own mappings: %v %v", u, g)
 	}
 	// idmap alone: the container's.
-	u, g = idmapMappings(spec, specs.Mount{Options: []string{"bind", "idmap"}})
+	u, g = mountMappings(spec, specs.Mount{Options: []string{"bind", "idmap"}})
 	if !reflect.DeepEqual(u, ctr) || !reflect.DeepEqual(g, ctr) {
 		t.Errorf("container mappings: %v %v", u, g)
 	}
 	// No user namespace of its own: none.
 	spec.Linux.Namespaces[0].Path = "/proc/1/ns/user"
-	if u, g = idmapMappings(spec, specs.Mount{Options: []string{"idmap"}}); u != nil || g != nil {
+	if u, g = mountMappings(spec, specs.Mount{Options: []string{"idmap"}}); u != nil || g != nil {
 		t.Errorf("joined user namespace: %v %v", u, g)
 	}
 }
 
-func TestValidateIDMapMount(t *testing.T) {
+func TestValidateMount(t *testing.T) {
 	one := []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 1}}
 	plain := &specs.Spec{Linux: &specs.Linux{}}
 	userns := &specs.Spec{Linux: &specs.Linux{
@@ -70,7 +70,7 @@ func TestValidateIDMapMount(t *testing.T) {
 			specs.Mount{Destination: "/a", Type: "bind", Options: []string{"idmap"}}},
 	}
 	for _, tc := range good {
-		if err := validateIDMapMount(tc.spec, tc.m); err != nil {
+		if err := ValidateMount(tc.spec, tc.m); err != nil {
 			t.Errorf("%+v refused: %v", tc.m, err)
 		}
 	}
@@ -87,9 +87,21 @@ func TestValidateIDMapMount(t *testing.T) {
 			GIDMappings: []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1, Size: 0}}}, "size 0"},
 	}
 	for _, tc := range bad {
-		err := validateIDMapMount(tc.spec, tc.m)
+		err := ValidateMount(tc.spec, tc.m)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "/a") {
 			t.Errorf("%+v: err = %v, want one with %q", tc.m, err, tc.want)
+		}
+	}
+}
+
+// The options that make a bind mount are those that carry MS_BIND.
+func TestHasBindOption(t *testing.T) {
+	for opts, want := range map[string]bool{
+		"bind": true, "rbind": true, "ro,bind": true, "idmap,rbind": true,
+		"": false, "ro": false, "idmap": false, "remount": false, "rprivate": false,
+	} {
+		if got := hasBindOption(strings.Split(opts, ",")); got != want {
+			t.Errorf("%q: %v, want %v", opts, got, want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package libcontainer
+package userns
 
 // ID-mapped bind mounts (mount_setattr(2) with MOUNT_ATTR_IDMAP).
 //
@@ -13,7 +13,7 @@ package libcontainer
 // Only a privileged runtime can do this (it needs CAP_SYS_ADMIN over the
 // filesystem, i.e. in the initial user namespace for host filesystems).
 // The runtime makes each mount when init asks for it, in the container's
-// mount namespace (mountsource.go): a detached copy of the source tree
+// mount namespace (libcontainer's mountsource.go): a detached copy of the source tree
 // (open_tree(OPEN_TREE_CLONE)) is given the mapping of a user namespace
 // (made for it, or the container's own), and init moves the result into
 // place (move_mount(2)) like any bind mount.
@@ -26,14 +26,13 @@ import (
 	"strconv"
 	"syscall"
 
-	"github.com/ocirun/runc/libcontainer/internal/mountopt"
 	"github.com/ocirun/runc/libcontainer/internal/ocispec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
-// mountIsIDMapped tells whether a mount asks for an id-mapped mount.
-func mountIsIDMapped(m specs.Mount) bool {
+// IsIDMapped tells whether a mount asks for an id-mapped mount.
+func IsIDMapped(m specs.Mount) bool {
 	if len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0 {
 		return true
 	}
@@ -45,8 +44,8 @@ func mountIsIDMapped(m specs.Mount) bool {
 	return false
 }
 
-// idmapMappings returns the uid and gid mappings an id-mapped mount uses.
-func idmapMappings(spec *specs.Spec, m specs.Mount) ([]specs.LinuxIDMapping, []specs.LinuxIDMapping) {
+// mountMappings returns the uid and gid mappings an id-mapped mount uses.
+func mountMappings(spec *specs.Spec, m specs.Mount) ([]specs.LinuxIDMapping, []specs.LinuxIDMapping) {
 	if len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0 {
 		return m.UIDMappings, m.GIDMappings
 	}
@@ -56,13 +55,12 @@ func idmapMappings(spec *specs.Spec, m specs.Mount) ([]specs.LinuxIDMapping, []s
 	return nil, nil
 }
 
-// validateIDMapMount checks an id-mapped mount before anything is made.
-func validateIDMapMount(spec *specs.Spec, m specs.Mount) error {
-	if !mountIsIDMapped(m) {
+// ValidateMount checks an id-mapped mount before anything is made.
+func ValidateMount(spec *specs.Spec, m specs.Mount) error {
+	if !IsIDMapped(m) {
 		return nil
 	}
-	o := mountopt.Parse(m.Options)
-	if m.Type != "bind" && !o.Bind {
+	if m.Type != "bind" && !hasBindOption(m.Options) {
 		return fmt.Errorf("mount %s: idmapped mounts are only supported for bind mounts (options bind or rbind)", m.Destination)
 	}
 	if (len(m.UIDMappings) == 0) != (len(m.GIDMappings) == 0) {
@@ -72,7 +70,7 @@ func validateIDMapMount(spec *specs.Spec, m specs.Mount) error {
 		// The maps of the user namespace joined, read when it is made.
 		return nil
 	}
-	uids, gids := idmapMappings(spec, m)
+	uids, gids := mountMappings(spec, m)
 	if len(uids) == 0 || len(gids) == 0 {
 		return fmt.Errorf("mount %s: option idmap without uidMappings and gidMappings uses the container's user namespace mappings, but the container has no user namespace", m.Destination)
 	}
@@ -86,9 +84,9 @@ func validateIDMapMount(spec *specs.Spec, m specs.Mount) error {
 	return nil
 }
 
-// idmapRecursive tells whether the mapping applies to every mount of the
+// RecursiveIDMap tells whether the mapping applies to every mount of the
 // tree (ridmap) rather than the top one.
-func idmapRecursive(m specs.Mount) bool {
+func RecursiveIDMap(m specs.Mount) bool {
 	for _, o := range m.Options {
 		if o == "ridmap" {
 			return true
@@ -97,11 +95,22 @@ func idmapRecursive(m specs.Mount) bool {
 	return false
 }
 
-// usernsForMapping returns a handle to a new user namespace with the given
+// hasBindOption tells whether the options make a bind mount ("bind" or
+// "rbind", the options that carry MS_BIND).
+func hasBindOption(opts []string) bool {
+	for _, o := range opts {
+		if o == "bind" || o == "rbind" {
+			return true
+		}
+	}
+	return false
+}
+
+// ForMapping returns a handle to a new user namespace with the given
 // maps. Its only member is a child that never runs any code of its own: it
 // is traced, so it stops at its execve; it is killed once the namespace is
 // open.
-func usernsForMapping(uids, gids []specs.LinuxIDMapping) (*os.File, error) {
+func ForMapping(uids, gids []specs.LinuxIDMapping) (*os.File, error) {
 	conv := func(m []specs.LinuxIDMapping) []syscall.SysProcIDMap {
 		out := make([]syscall.SysProcIDMap, len(m))
 		for i, e := range m {
@@ -125,7 +134,7 @@ func usernsForMapping(uids, gids []specs.LinuxIDMapping) (*os.File, error) {
 		},
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("make a user namespace with uid map %s and gid map %s: %w", idMapText(uids), idMapText(gids), err)
+		return nil, fmt.Errorf("make a user namespace with uid map %s and gid map %s: %w", MapText(uids), MapText(gids), err)
 	}
 	defer func() {
 		cmd.Process.Kill()

@@ -1,4 +1,4 @@
-package libcontainer
+package userns
 
 import (
 	"fmt"
@@ -14,10 +14,10 @@ const (
 	nsGetOwnerUID = 0xb704 // _IO(0xb7, 0x4)
 )
 
-// checkJoinUserns refuses, before anything is made, a user namespace given
+// CheckJoin refuses, before anything is made, a user namespace given
 // by path that the runtime cannot join: the kernel lets only root and the
 // namespace's owner in.
-func checkJoinUserns(spec *specs.Spec) error {
+func CheckJoin(spec *specs.Spec) error {
 	if spec.Linux == nil {
 		return nil
 	}
