@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ocirun/runc/libcontainer/cgroup"
 	"github.com/ocirun/runc/libcontainer/internal/fsx"
 	"github.com/ocirun/runc/libcontainer/internal/hooks"
 	"github.com/ocirun/runc/libcontainer/internal/ocispec"
@@ -49,7 +50,7 @@ type Container struct {
 // cgroupManager returns the manager of the cgroups recorded at creation.
 func (c *Container) cgroupManager() (cgroups.Manager, error) {
 	if c.cgm == nil {
-		m, err := loadCgroupManager(c.state.ID, c.state.Config, c.state.CgroupPaths, c.state.Systemd, c.state.Rootless)
+		m, err := cgroup.LoadManager(c.state.ID, c.state.Config, c.state.CgroupPaths, c.state.Systemd, c.state.Rootless)
 		if err != nil {
 			return nil, err
 		}
@@ -338,7 +339,7 @@ func (c *Container) signalAll(sig unix.Signal) error {
 		return err
 	}
 	if sig == unix.SIGKILL {
-		if done, err := cgKillAll(m); done || err != nil {
+		if done, err := cgroup.KillAll(m); done || err != nil {
 			return err
 		}
 	}
@@ -350,7 +351,7 @@ func (c *Container) signalAll(sig unix.Signal) error {
 		// Freeze first so nothing forks away while we kill.
 		if err := m.Freeze("FROZEN"); err == nil {
 			defer m.Freeze("THAWED")
-			if pids, err = cgroupPids(m); err != nil {
+			if pids, err = cgroup.Pids(m); err != nil {
 				return err
 			}
 		}
@@ -447,10 +448,10 @@ func (c *Container) cleanup() error {
 		if c.isPaused() {
 			m.Freeze("THAWED")
 		}
-		if pids, _ := cgroupPids(m); len(pids) > 0 {
+		if pids, _ := cgroup.Pids(m); len(pids) > 0 {
 			c.signalAll(unix.SIGKILL)
 		}
-		if err := destroyCgroup(m); err != nil {
+		if err := cgroup.Destroy(m); err != nil {
 			errs = append(errs, err)
 		}
 	} else {

@@ -39,6 +39,7 @@ import (
 	criurpc "github.com/checkpoint-restore/go-criu/v7/rpc"
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/moby/sys/mountinfo"
+	"github.com/ocirun/runc/libcontainer/cgroup"
 	"github.com/ocirun/runc/libcontainer/internal/hooks"
 	"github.com/ocirun/runc/libcontainer/internal/ocispec"
 	"github.com/opencontainers/cgroups"
@@ -200,7 +201,7 @@ func (c *Container) Checkpoint(o *CriuOpts) error {
 	}
 	if p := m.Path("freezer"); p != "" {
 		opts.FreezeCgroup = proto.String(p)
-	} else if cgIsUnified() {
+	} else if cgroup.IsUnified() {
 		opts.FreezeCgroup = proto.String(m.Path(""))
 	}
 	// Declare the mounts the container's view has from the host.
@@ -260,7 +261,7 @@ func Restore(opts Options, co *CreateOpts, o *CriuOpts) (c *Container, err error
 	} else if !fi.IsDir() {
 		return nil, fmt.Errorf("invalid image path: %s is not a directory", o.ImagePath)
 	}
-	m, err := newCgroupManager(co.ID, spec, opts.Systemd, opts.Rootless)
+	m, err := cgroup.NewManager(co.ID, spec, opts.Systemd, opts.Rootless)
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +344,7 @@ func Restore(opts Options, co *CreateOpts, o *CriuOpts) (c *Container, err error
 			return err
 		}
 		for ctrl, p := range own {
-			if ctrl == "" && !cgIsUnified() {
+			if ctrl == "" && !cgroup.IsUnified() {
 				continue
 			}
 			ropts.CgRoot = append(ropts.CgRoot, &criurpc.CgroupRoot{Ctrl: proto.String(ctrl), Path: proto.String(p)})
@@ -975,7 +976,7 @@ func hostMounts(bundle, rootfs string, spec *specs.Spec, m cgroups.Manager) []ex
 			if m == nil || ocispec.HasNewNamespace(spec, specs.CgroupNamespace) {
 				continue
 			}
-			ops, err := cgroupMountPlan(m, containerPath(rootfs, mnt.Destination), mnt.Options, false)
+			ops, err := cgroup.MountPlan(m, containerPath(rootfs, mnt.Destination), mnt.Options, false)
 			if err != nil {
 				continue
 			}

@@ -13,7 +13,6 @@ import (
 	"github.com/opencontainers/cgroups"
 	"github.com/opencontainers/cgroups/fs2"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 )
 
 // evKeys returns the sorted keys of a JSON object.
@@ -209,90 +208,6 @@ func evWriteEvents(t *testing.T, dir string, ooms, kills int) {
 	content := "low 0\nhigh 0\nmax 3\noom " + strconv.Itoa(ooms) + "\noom_kill " + strconv.Itoa(kills) + "\n"
 	if err := os.WriteFile(filepath.Join(dir, "memory.events"), []byte(content), 0o644); err != nil {
 		t.Fatal(err)
-	}
-}
-
-func evReadable(t *testing.T, fd int, within time.Duration) bool {
-	t.Helper()
-	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-	n, err := unix.Poll(fds, int(within/time.Millisecond))
-	if err != nil && err != unix.EINTR {
-		t.Fatal(err)
-	}
-	return n > 0
-}
-
-// The cgroup v2 OOM notifier on a fake memory.events: only oom_kill
-// increases count, each once.
-func TestOOMNotifierV2Fake(t *testing.T) {
-	updSetUnified(t, true)
-	dir := updFakeV2(t, evFakeV2Files())
-	evWriteEvents(t, dir, 2, 1) // kills before the watch do not count
-	m, err := fs2.NewManager(&cgroups.Cgroup{Resources: &cgroups.Resources{}}, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := newOOMNotifier(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := n.(*oomNotifierV2); !ok {
-		t.Fatalf("notifier %T, want the v2 one", n)
-	}
-	defer n.close()
-	if oom, gone, err := n.check(); oom || gone || err != nil {
-		t.Errorf("initial check: %v %v %v", oom, gone, err)
-	}
-
-	// An "oom" without a kill (e.g. memory.high) is not reported.
-	evWriteEvents(t, dir, 3, 1)
-	if !evReadable(t, n.fd(), time.Second) {
-		t.Fatal("no inotify event for a memory.events change")
-	}
-	if oom, gone, err := n.check(); oom || gone || err != nil {
-		t.Errorf("oom without kill: %v %v %v", oom, gone, err)
-	}
-	evWriteEvents(t, dir, 4, 2)
-	if !evReadable(t, n.fd(), time.Second) {
-		t.Fatal("no inotify event for an oom_kill")
-	}
-	if oom, gone, err := n.check(); !oom || gone || err != nil {
-		t.Errorf("oom kill: %v %v %v", oom, gone, err)
-	}
-	if oom, _, _ := n.check(); oom {
-		t.Error("the same kill reported twice")
-	}
-	if evReadable(t, n.fd(), 10*time.Millisecond) {
-		t.Error("fd still readable after check")
-	}
-
-	// The cgroup goes away.
-	if err := os.Remove(filepath.Join(dir, "memory.events")); err != nil {
-		t.Fatal(err)
-	}
-	if !evReadable(t, n.fd(), time.Second) {
-		t.Fatal("no inotify event for the removal")
-	}
-	if _, gone, err := n.check(); !gone || err != nil {
-		t.Errorf("removal: gone=%v err=%v", gone, err)
-	}
-}
-
-func TestOOMNotifierNoMemoryCgroup(t *testing.T) {
-	updSetUnified(t, true)
-	files := evFakeV2Files()
-	delete(files, "memory.events")
-	dir := updFakeV2(t, files)
-	m, err := fs2.NewManager(&cgroups.Cgroup{Resources: &cgroups.Resources{}}, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, err := newOOMNotifier(m); n != nil || err != nil {
-		t.Errorf("notifier without memory.events: %v, %v", n, err)
-	}
-	updSetUnified(t, false)
-	if n, err := newOOMNotifier(m); n != nil || err != nil {
-		t.Errorf("v1 notifier without a memory path: %v, %v", n, err)
 	}
 }
 

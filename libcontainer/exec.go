@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ocirun/runc/libcontainer/cgroup"
 	"github.com/ocirun/runc/libcontainer/internal/timing"
 	"github.com/ocirun/runc/libcontainer/wire"
 	"github.com/opencontainers/cgroups"
@@ -82,7 +83,7 @@ func (c *Container) Exec(eo *ExecOpts) (status int, err error) {
 	}
 
 	if !c.state.Rootless {
-		go cgWarmUp() // the process joins the container's cgroups
+		go cgroup.WarmUp() // the process joins the container's cgroups
 	}
 	var sigc chan os.Signal
 	signalsCaught := func() {}

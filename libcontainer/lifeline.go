@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
+	"github.com/ocirun/runc/libcontainer/cgroup"
 	"github.com/opencontainers/cgroups"
 	"golang.org/x/sys/unix"
 )
@@ -108,7 +108,7 @@ func RemoveLeftovers(opts Options, id string, force bool) error {
 func initExitReason(pid int, m cgroups.Manager) error {
 	var ws unix.WaitStatus
 	p, _ := unix.Wait4(pid, &ws, 0, nil)
-	if p == pid && ws.Signaled() && ws.Signal() == unix.SIGKILL && cgOOMKilled(m) {
+	if p == pid && ws.Signaled() && ws.Signal() == unix.SIGKILL && cgroup.OOMKilled(m) {
 		return errors.New("container init was OOM-killed (memory limit too low?)")
 	}
 	if p == pid && ws.Signaled() {
@@ -118,32 +118,4 @@ func initExitReason(pid int, m cgroups.Manager) error {
 		return fmt.Errorf("%w with status %d", errInitExited, ws.ExitStatus())
 	}
 	return errInitExited
-}
-
-// cgOOMKilled tells whether the memory cgroup saw an OOM kill.
-func cgOOMKilled(m cgroups.Manager) bool {
-	if m == nil {
-		return false
-	}
-	if p := m.Path("memory"); p != "" && !cgIsUnified() {
-		data, err := os.ReadFile(filepath.Join(p, "memory.oom_control"))
-		return err == nil && fieldValue(string(data), "oom_kill") > 0
-	}
-	if p := m.Path(""); p != "" {
-		data, err := os.ReadFile(filepath.Join(p, "memory.events"))
-		return err == nil && fieldValue(string(data), "oom_kill") > 0
-	}
-	return false
-}
-
-func fieldValue(data, key string) int {
-	for _, line := range strings.Split(data, "\n") {
-		k, v, ok := strings.Cut(line, " ")
-		if ok && k == key {
-			var n int
-			fmt.Sscan(v, &n)
-			return n
-		}
-	}
-	return 0
 }

@@ -4,11 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
-
-	"github.com/opencontainers/cgroups"
-	"github.com/sirupsen/logrus"
 )
 
 // Errors are worded as runc's, which operators, tools and tests know:
@@ -74,39 +70,4 @@ func jsonError(data []byte, err error) error {
 		}
 	}
 	return fmt.Errorf("invalid JSON at line %d, column %d: %w", line, col, err)
-}
-
-// logCgroupManager says at debug level which cgroup manager a container
-// uses and where its cgroups are.
-func logCgroupManager(m cgroups.Manager, systemd bool) {
-	if !logrus.IsLevelEnabled(logrus.DebugLevel) {
-		return
-	}
-	kind := "cgroupfs"
-	if systemd {
-		kind = "systemd"
-	}
-	if cgroups.IsCgroup2UnifiedMode() {
-		kind += " (cgroup v2)"
-	} else {
-		kind += " (cgroup v1)"
-	}
-	paths := m.GetPaths()
-	keys := make([]string, 0, len(paths))
-	for k := range paths {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		if b.Len() > 0 {
-			b.WriteString(" ")
-		}
-		if k == "" {
-			b.WriteString(paths[k])
-		} else {
-			fmt.Fprintf(&b, "%s=%s", k, paths[k])
-		}
-	}
-	logrus.Debugf("cgroup manager: %s, paths: %s", kind, b.String())
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ocirun/runc/libcontainer/cgroup"
 	"github.com/ocirun/runc/libcontainer/internal/hooks"
 	"github.com/ocirun/runc/libcontainer/internal/ocispec"
 	"github.com/ocirun/runc/libcontainer/internal/timing"
@@ -86,14 +87,14 @@ func Create(opts Options, co *CreateOpts) (c *Container, err error) {
 		return nil, errors.New("cannot use console socket if runc will not detach or allocate tty")
 	}
 	if !opts.Rootless {
-		go cgWarmUp()
+		go cgroup.WarmUp()
 	}
 	// Only computes paths (or checks for systemd): fails before anything is made.
-	m, err := newCgroupManager(co.ID, spec, opts.Systemd, opts.Rootless)
+	m, err := cgroup.NewManager(co.ID, spec, opts.Systemd, opts.Rootless)
 	if err != nil {
 		return nil, err
 	}
-	logCgroupManager(m, opts.Systemd)
+	cgroup.LogManager(m, opts.Systemd)
 	rootfs, err := resolveRootfs(co.Bundle, spec)
 	if err != nil {
 		return nil, err
@@ -535,7 +536,7 @@ func cgroupMountsFor(m cgroups.Manager, spec *specs.Spec) (map[int][]wire.Cgroup
 		if mnt.Type != "cgroup" && mnt.Type != "cgroup2" {
 			continue
 		}
-		ops, err := cgroupMountPlan(m, mnt.Destination, mnt.Options, ocispec.HasNewNamespace(spec, specs.CgroupNamespace))
+		ops, err := cgroup.MountPlan(m, mnt.Destination, mnt.Options, ocispec.HasNewNamespace(spec, specs.CgroupNamespace))
 		if err != nil {
 			return nil, fmt.Errorf("plan cgroup mount at %s: %w", mnt.Destination, err)
 		}
@@ -628,7 +629,7 @@ func newContainer(opts Options, co *CreateOpts, rootfs string, m cgroups.Manager
 	if err != nil {
 		return nil, err
 	}
-	if err := cgCheckUnused(m); err != nil {
+	if err := cgroup.CheckUnused(m); err != nil {
 		dir.remove()
 		dir.close()
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/ocirun/runc/libcontainer/cgroup"
 	"github.com/ocirun/runc/libcontainer/internal/ocispec"
 	"github.com/ocirun/runc/libcontainer/internal/timing"
 	"github.com/ocirun/runc/libcontainer/userns"
@@ -110,8 +111,8 @@ func pruneMissingCgroups(paths map[string]string) {
 // when it has none (rootless without a delegated cgroup), those of its pid
 // namespace.
 func (c *Container) containerPids(m cgroups.Manager) ([]int, error) {
-	if dir := cgPidsDir(m); dir != "" && cgExists(dir) {
-		return cgroupPids(m)
+	if dir := cgroup.PidsDir(m); dir != "" && cgroup.Exists(dir) {
+		return cgroup.Pids(m)
 	}
 	if !initAlive(c.state.InitPid, c.state.InitStart) {
 		return []int{}, nil
@@ -125,7 +126,7 @@ func (c *Container) containerPids(m cgroups.Manager) ([]int, error) {
 type joinedCgroups struct{ cgroups.Manager }
 
 func (j joinedCgroups) Path(subsys string) string {
-	if p := j.Manager.Path(subsys); p != "" && cgExists(p) {
+	if p := j.Manager.Path(subsys); p != "" && cgroup.Exists(p) {
 		return p
 	}
 	return ""

@@ -308,7 +308,7 @@ refused() {
 }
 
 # (That cgroup.kill is what does it, where the kernel has it, is checked by
-# the unit tests TestCgroupV2Emulated and TestCgCheckUnusedAndKillV1Root.)
+# the unit tests TestCgroupV2Emulated and TestCheckUnusedAndKillV1Root.)
 @test "v2: kill --all KILL ends every process, sub-cgroups included; delete removes the tree" {
 	update_config '.linux.namespaces |= map(select(.type != "pid"))
 		| (.mounts[] | select(.destination == "/sys/fs/cgroup") | .options) |= map(select(. != "ro"))'

@@ -1,4 +1,4 @@
-package libcontainer
+package cgroup
 
 import (
 	"os"
@@ -10,7 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// cgWarmUp gets the kernel's cgroup migration lock ready before the
+// WarmUp gets the kernel's cgroup migration lock ready before the
 // container's processes are moved into their cgroups, and is meant to run
 // in the background from the moment such a move is known to come.
 //
@@ -26,7 +26,7 @@ import (
 // (A pid that does not exist or cannot move does not do: the kernel
 // refuses those before it takes the lock.) Any failure (no permission,
 // an unusual layout) just leaves the wait where it was.
-func cgWarmUp() {
+func WarmUp() {
 	data, err := fsx.ReadFile("/proc/self/cgroup")
 	if err != nil {
 		return

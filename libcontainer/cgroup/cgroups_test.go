@@ -1,4 +1,4 @@
-package libcontainer
+package cgroup
 
 import (
 	"bytes"
@@ -23,26 +23,26 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// cgSetUnified pretends the host is (or is not) pure cgroup v2 for the test.
-func cgSetUnified(t *testing.T, v bool) {
+// setUnified pretends the host is (or is not) pure cgroup v2 for the test.
+func setUnified(t *testing.T, v bool) {
 	t.Helper()
-	old := cgIsUnified
-	cgIsUnified = func() bool { return v }
-	t.Cleanup(func() { cgIsUnified = old })
+	old := IsUnified
+	IsUnified = func() bool { return v }
+	t.Cleanup(func() { IsUnified = old })
 }
 
-func cgPtr[T any](v T) *T { return &v }
+func ptr[T any](v T) *T { return &v }
 
-func cgDefaultRules() []*devices.Rule {
+func defaultRules() []*devices.Rule {
 	var out []*devices.Rule
-	for _, d := range cgDefaultDevices {
+	for _, d := range defaultDevices {
 		r := d.rule
 		out = append(out, &r)
 	}
 	return out
 }
 
-func cgRuleStrings(rules []*devices.Rule) []string {
+func ruleStrings(rules []*devices.Rule) []string {
 	var out []string
 	for _, r := range rules {
 		s := r.CgroupString()
@@ -68,7 +68,7 @@ func TestCgroupConfigPathFs(t *testing.T) {
 		{"system.slice:runc:x", "system.slice:runc:x", ""},
 	} {
 		spec := &specs.Spec{Linux: &specs.Linux{CgroupsPath: tc.cgPath}}
-		c, err := cgroupConfig("ctr1", spec, false, false)
+		c, err := buildConfig("ctr1", spec, false, false)
 		if err != nil {
 			t.Fatalf("%q: %v", tc.cgPath, err)
 		}
@@ -81,17 +81,17 @@ func TestCgroupConfigPathFs(t *testing.T) {
 		}
 	}
 	// No linux section at all.
-	c, err := cgroupConfig("ctr2", &specs.Spec{}, false, true)
+	c, err := buildConfig("ctr2", &specs.Spec{}, false, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Name != "ctr2" || c.Path != "" || !c.Rootless {
 		t.Errorf("got %+v", c)
 	}
-	if !reflect.DeepEqual(c.Resources.Devices, cgDefaultRules()) {
-		t.Errorf("devices without a spec: got %v", cgRuleStrings(c.Resources.Devices))
+	if !reflect.DeepEqual(c.Resources.Devices, defaultRules()) {
+		t.Errorf("devices without a spec: got %v", ruleStrings(c.Resources.Devices))
 	}
-	if _, err := cgroupConfig("x", nil, false, false); err == nil {
+	if _, err := buildConfig("x", nil, false, false); err == nil {
 		t.Error("nil spec accepted")
 	}
 }
@@ -112,9 +112,9 @@ func TestCgroupConfigPathSystemd(t *testing.T) {
 		{":crio:abc", false, true, "system.slice", "crio", "abc"},
 		{"-:runc:test.slice", false, false, "-", "runc", "test.slice"},
 	} {
-		cgSetUnified(t, tc.v2)
+		setUnified(t, tc.v2)
 		spec := &specs.Spec{Linux: &specs.Linux{CgroupsPath: tc.cgPath}}
-		c, err := cgroupConfig("ctr", spec, true, tc.rootless)
+		c, err := buildConfig("ctr", spec, true, tc.rootless)
 		if err != nil {
 			t.Fatalf("%q: %v", tc.cgPath, err)
 		}
@@ -125,7 +125,7 @@ func TestCgroupConfigPathSystemd(t *testing.T) {
 	}
 	for _, bad := range []string{"/abs/path", "a:b", "a:b:c:d", "user.slice/x.slice:p:n", "s.slice:p:"} {
 		spec := &specs.Spec{Linux: &specs.Linux{CgroupsPath: bad}}
-		if _, err := cgroupConfig("ctr", spec, true, false); err == nil {
+		if _, err := buildConfig("ctr", spec, true, false); err == nil {
 			t.Errorf("%q accepted by the systemd driver", bad)
 		}
 	}
@@ -139,7 +139,7 @@ func TestCgroupConfigSystemdProps(t *testing.T) {
 		"org.systemd.property.CPUQuotaPeriodSec": "1.5",
 		"com.example.other":                      "ignored",
 	}}
-	c, err := cgroupConfig("ctr", spec, true, false)
+	c, err := buildConfig("ctr", spec, true, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestCgroupConfigSystemdProps(t *testing.T) {
 		t.Errorf("props: got %v, want %v", got, want)
 	}
 	// The fs driver ignores the annotations.
-	c, err = cgroupConfig("ctr", spec, false, false)
+	c, err = buildConfig("ctr", spec, false, false)
 	if err != nil || len(c.SystemdProps) != 0 {
 		t.Errorf("fs driver: props %v, err %v", c.SystemdProps, err)
 	}
@@ -168,7 +168,7 @@ func TestCgroupConfigSystemdProps(t *testing.T) {
 		"org.systemd.property.TimeoutSec":  "'text'",
 	} {
 		spec := &specs.Spec{Annotations: map[string]string{k: v}}
-		if _, err := cgroupConfig("ctr", spec, true, false); err == nil {
+		if _, err := buildConfig("ctr", spec, true, false); err == nil {
 			t.Errorf("%s=%s accepted", k, v)
 		}
 	}
@@ -185,12 +185,12 @@ func TestCgroupConfigDeviceOrder(t *testing.T) {
 		},
 		Resources: &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{
 			{Allow: false, Access: "rwm"},
-			{Allow: true, Type: "c", Major: cgPtr(int64(1)), Minor: cgPtr(int64(3)), Access: "r"},
-			{Allow: true, Type: "b", Major: cgPtr(int64(7)), Access: "rw"},
-			{Allow: false, Type: "a", Minor: cgPtr(int64(9)), Access: "m"},
+			{Allow: true, Type: "c", Major: ptr(int64(1)), Minor: ptr(int64(3)), Access: "r"},
+			{Allow: true, Type: "b", Major: ptr(int64(7)), Access: "rw"},
+			{Allow: false, Type: "a", Minor: ptr(int64(9)), Access: "m"},
 		}},
 	}}
-	c, err := cgroupConfig("ctr", spec, false, false)
+	c, err := buildConfig("ctr", spec, false, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,20 +212,20 @@ func TestCgroupConfigDeviceOrder(t *testing.T) {
 		"allow c 10:200 rwm",
 		// linux.devices entries get no rules of their own (as with runc)
 	}
-	if got := cgRuleStrings(c.Resources.Devices); !reflect.DeepEqual(got, want) {
+	if got := ruleStrings(c.Resources.Devices); !reflect.DeepEqual(got, want) {
 		t.Errorf("device rules:\n got %q\nwant %q", got, want)
 	}
 
 	// Without linux.devices every default is present, /dev/null included.
 	spec.Linux.Devices = nil
-	c, err = cgroupConfig("ctr", spec, false, false)
+	c, err = buildConfig("ctr", spec, false, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.Resources.Devices[4:]; !reflect.DeepEqual(got, cgDefaultRules()) {
-		t.Errorf("defaults: got %q", cgRuleStrings(got))
+	if got := c.Resources.Devices[4:]; !reflect.DeepEqual(got, defaultRules()) {
+		t.Errorf("defaults: got %q", ruleStrings(got))
 	}
-	if n := len(cgDefaultRules()); n != 11 {
+	if n := len(defaultRules()); n != 11 {
 		t.Errorf("%d default rules, want 11", n)
 	}
 }
@@ -233,8 +233,8 @@ func TestCgroupConfigDeviceOrder(t *testing.T) {
 // As runc: letters other than r, w and m in an access string are ignored.
 func TestCgroupConfigDeviceAccessRwa(t *testing.T) {
 	l := &specs.Linux{Resources: &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{
-		{Allow: true, Type: "c", Major: cgPtr(int64(1)), Minor: cgPtr(int64(3)), Access: "rwa"}}}}
-	c, err := cgroupConfig("ctr", &specs.Spec{Linux: l}, false, false)
+		{Allow: true, Type: "c", Major: ptr(int64(1)), Minor: ptr(int64(3)), Access: "rwa"}}}}
+	c, err := buildConfig("ctr", &specs.Spec{Linux: l}, false, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,41 +253,41 @@ func TestCgroupConfigDeviceErrors(t *testing.T) {
 			{Allow: true, Access: "xa"}}}},
 		"bad device type": {Devices: []specs.LinuxDevice{{Path: "/dev/x", Type: "z", Major: 1, Minor: 1}}},
 	} {
-		if _, err := cgroupConfig("ctr", &specs.Spec{Linux: l}, false, false); err == nil {
+		if _, err := buildConfig("ctr", &specs.Spec{Linux: l}, false, false); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
 }
 
-func cgFullResources() *specs.LinuxResources {
+func fullResources() *specs.LinuxResources {
 	return &specs.LinuxResources{
 		Memory: &specs.LinuxMemory{
-			Limit:             cgPtr(int64(64 << 20)),
-			Reservation:       cgPtr(int64(32 << 20)),
-			Swap:              cgPtr(int64(128 << 20)),
-			Kernel:            cgPtr(int64(1 << 20)),
-			Swappiness:        cgPtr(uint64(30)),
-			DisableOOMKiller:  cgPtr(true),
-			CheckBeforeUpdate: cgPtr(true),
+			Limit:             ptr(int64(64 << 20)),
+			Reservation:       ptr(int64(32 << 20)),
+			Swap:              ptr(int64(128 << 20)),
+			Kernel:            ptr(int64(1 << 20)),
+			Swappiness:        ptr(uint64(30)),
+			DisableOOMKiller:  ptr(true),
+			CheckBeforeUpdate: ptr(true),
 		},
 		CPU: &specs.LinuxCPU{
-			Shares:          cgPtr(uint64(2048)),
-			Quota:           cgPtr(int64(50000)),
-			Burst:           cgPtr(uint64(1000)),
-			Period:          cgPtr(uint64(100000)),
-			RealtimeRuntime: cgPtr(int64(950)),
-			RealtimePeriod:  cgPtr(uint64(1000)),
+			Shares:          ptr(uint64(2048)),
+			Quota:           ptr(int64(50000)),
+			Burst:           ptr(uint64(1000)),
+			Period:          ptr(uint64(100000)),
+			RealtimeRuntime: ptr(int64(950)),
+			RealtimePeriod:  ptr(uint64(1000)),
 			Cpus:            "0-1",
 			Mems:            "0",
-			Idle:            cgPtr(int64(1)),
+			Idle:            ptr(int64(1)),
 		},
-		Pids: &specs.LinuxPids{Limit: cgPtr(int64(0))},
+		Pids: &specs.LinuxPids{Limit: ptr(int64(0))},
 		BlockIO: &specs.LinuxBlockIO{
-			Weight:     cgPtr(uint16(500)),
-			LeafWeight: cgPtr(uint16(300)),
+			Weight:     ptr(uint16(500)),
+			LeafWeight: ptr(uint16(300)),
 			WeightDevice: []specs.LinuxWeightDevice{
-				{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 0}, Weight: cgPtr(uint16(600))},
-				{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 16}, LeafWeight: cgPtr(uint16(700))},
+				{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 0}, Weight: ptr(uint16(600))},
+				{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 16}, LeafWeight: ptr(uint16(700))},
 			},
 			ThrottleReadBpsDevice:   []specs.LinuxThrottleDevice{{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 0}, Rate: 1000}},
 			ThrottleWriteBpsDevice:  []specs.LinuxThrottleDevice{{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 0}, Rate: 2000}},
@@ -296,43 +296,43 @@ func cgFullResources() *specs.LinuxResources {
 		},
 		HugepageLimits: []specs.LinuxHugepageLimit{{Pagesize: "2MB", Limit: 4 << 20}, {Pagesize: "1GB", Limit: 0}},
 		Network: &specs.LinuxNetwork{
-			ClassID:    cgPtr(uint32(0x100001)),
+			ClassID:    ptr(uint32(0x100001)),
 			Priorities: []specs.LinuxInterfacePriority{{Name: "eth0", Priority: 5}, {Name: "lo", Priority: 1}},
 		},
 		Rdma: map[string]specs.LinuxRdma{
-			"mlx5_1": {HcaHandles: cgPtr(uint32(3)), HcaObjects: cgPtr(uint32(10000))},
-			"rxe3":   {HcaObjects: cgPtr(uint32(50))},
+			"mlx5_1": {HcaHandles: ptr(uint32(3)), HcaObjects: ptr(uint32(10000))},
+			"rxe3":   {HcaObjects: ptr(uint32(50))},
 		},
 	}
 }
 
 func TestCgroupConfigResources(t *testing.T) {
 	for _, v2 := range []bool{false, true} {
-		cgSetUnified(t, v2)
-		spec := &specs.Spec{Linux: &specs.Linux{Resources: cgFullResources()}}
-		c, err := cgroupConfig("ctr", spec, false, false)
+		setUnified(t, v2)
+		spec := &specs.Spec{Linux: &specs.Linux{Resources: fullResources()}}
+		c, err := buildConfig("ctr", spec, false, false)
 		if err != nil {
 			t.Fatalf("v2=%v: %v", v2, err)
 		}
 		r := c.Resources
 		want := &cgroups.Resources{
-			Devices:                 cgDefaultRules(),
+			Devices:                 defaultRules(),
 			Memory:                  64 << 20,
 			MemoryReservation:       32 << 20,
 			MemorySwap:              128 << 20,
-			MemorySwappiness:        cgPtr(uint64(30)),
+			MemorySwappiness:        ptr(uint64(30)),
 			OomKillDisable:          true,
 			MemoryCheckBeforeUpdate: true,
 			CpuShares:               2048,
 			CpuQuota:                50000,
-			CpuBurst:                cgPtr(uint64(1000)),
+			CpuBurst:                ptr(uint64(1000)),
 			CpuPeriod:               100000,
 			CpuRtRuntime:            950,
 			CpuRtPeriod:             1000,
 			CpusetCpus:              "0-1",
 			CpusetMems:              "0",
-			CPUIdle:                 cgPtr(int64(1)),
-			PidsLimit:               cgPtr(int64(0)),
+			CPUIdle:                 ptr(int64(1)),
+			PidsLimit:               ptr(int64(0)),
 			BlkioWeight:             500,
 			BlkioLeafWeight:         300,
 			BlkioWeightDevice: []*cgroups.WeightDevice{
@@ -353,8 +353,8 @@ func TestCgroupConfigResources(t *testing.T) {
 				{Interface: "lo", Priority: 1},
 			},
 			Rdma: map[string]cgroups.LinuxRdma{
-				"mlx5_1": {HcaHandles: cgPtr(uint32(3)), HcaObjects: cgPtr(uint32(10000))},
-				"rxe3":   {HcaObjects: cgPtr(uint32(50))},
+				"mlx5_1": {HcaHandles: ptr(uint32(3)), HcaObjects: ptr(uint32(10000))},
+				"rxe3":   {HcaObjects: ptr(uint32(50))},
 			},
 		}
 		if v2 {
@@ -372,27 +372,27 @@ func TestCgroupConfigResources(t *testing.T) {
 
 	// A pids limit of -1 means unlimited and is passed through; no pids
 	// section leaves the limit alone (nil).
-	spec := &specs.Spec{Linux: &specs.Linux{Resources: &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: cgPtr(int64(-1))}}}}
-	c, err := cgroupConfig("ctr", spec, false, false)
+	spec := &specs.Spec{Linux: &specs.Linux{Resources: &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: ptr(int64(-1))}}}}
+	c, err := buildConfig("ctr", spec, false, false)
 	if err != nil || c.Resources.PidsLimit == nil || *c.Resources.PidsLimit != -1 {
 		t.Errorf("pids -1: %v %v", c, err)
 	}
 	spec.Linux.Resources.Pids = nil
-	if c, err = cgroupConfig("ctr", spec, false, false); err != nil || c.Resources.PidsLimit != nil {
+	if c, err = buildConfig("ctr", spec, false, false); err != nil || c.Resources.PidsLimit != nil {
 		t.Errorf("no pids: %v", err)
 	}
 	// Shares 0 give no weight.
-	cgSetUnified(t, true)
-	spec.Linux.Resources.CPU = &specs.LinuxCPU{Shares: cgPtr(uint64(0))}
-	if c, err = cgroupConfig("ctr", spec, false, false); err != nil || c.Resources.CpuWeight != 0 {
+	setUnified(t, true)
+	spec.Linux.Resources.CPU = &specs.LinuxCPU{Shares: ptr(uint64(0))}
+	if c, err = buildConfig("ctr", spec, false, false); err != nil || c.Resources.CpuWeight != 0 {
 		t.Errorf("shares 0: weight %d, %v", c.Resources.CpuWeight, err)
 	}
-	spec.Linux.Resources.CPU.Shares = cgPtr(uint64(1024))
-	if c, err = cgroupConfig("ctr", spec, false, false); err != nil || c.Resources.CpuWeight != 100 {
+	spec.Linux.Resources.CPU.Shares = ptr(uint64(1024))
+	if c, err = buildConfig("ctr", spec, false, false); err != nil || c.Resources.CpuWeight != 100 {
 		t.Errorf("shares 1024: weight %d, %v", c.Resources.CpuWeight, err)
 	}
 	spec.Linux.Resources.HugepageLimits = []specs.LinuxHugepageLimit{{Limit: 1}}
-	if _, err = cgroupConfig("ctr", spec, false, false); err == nil {
+	if _, err = buildConfig("ctr", spec, false, false); err == nil {
 		t.Error("empty hugepage size accepted")
 	}
 }
@@ -401,14 +401,14 @@ func TestCgroupConfigUnified(t *testing.T) {
 	unified := map[string]string{"memory.high": "1000000", "cgroup.max.descendants": "3"}
 	spec := &specs.Spec{Linux: &specs.Linux{Resources: &specs.LinuxResources{Unified: unified}}}
 
-	cgSetUnified(t, false)
-	_, err := cgroupConfig("ctr", spec, false, false)
-	if !errors.Is(err, errCgUnifiedOnV1) {
-		t.Errorf("v1: got %v, want %v", err, errCgUnifiedOnV1)
+	setUnified(t, false)
+	_, err := buildConfig("ctr", spec, false, false)
+	if !errors.Is(err, errUnifiedOnV1) {
+		t.Errorf("v1: got %v, want %v", err, errUnifiedOnV1)
 	}
 
-	cgSetUnified(t, true)
-	c, err := cgroupConfig("ctr", spec, false, false)
+	setUnified(t, true)
+	c, err := buildConfig("ctr", spec, false, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -421,7 +421,7 @@ func TestCgroupConfigUnified(t *testing.T) {
 	}
 	for _, bad := range []string{"../memory.max", "a/b", "", ".."} {
 		spec := &specs.Spec{Linux: &specs.Linux{Resources: &specs.LinuxResources{Unified: map[string]string{bad: "1"}}}}
-		if _, err := cgroupConfig("ctr", spec, false, false); err == nil {
+		if _, err := buildConfig("ctr", spec, false, false); err == nil {
 			t.Errorf("unified key %q accepted", bad)
 		}
 	}
@@ -432,20 +432,20 @@ func TestCgroupConfigUnifiedRejectedOnThisHost(t *testing.T) {
 		t.Skip("host is pure cgroup v2")
 	}
 	spec := &specs.Spec{Linux: &specs.Linux{Resources: &specs.LinuxResources{Unified: map[string]string{"pids.max": "10"}}}}
-	if _, err := newCgroupManager("cg-unified-v1", spec, false, false); !errors.Is(err, errCgUnifiedOnV1) {
-		t.Errorf("got %v, want %v", err, errCgUnifiedOnV1)
+	if _, err := NewManager("cg-unified-v1", spec, false, false); !errors.Is(err, errUnifiedOnV1) {
+		t.Errorf("got %v, want %v", err, errUnifiedOnV1)
 	}
 }
 
-func TestNewCgroupManagerSystemdNotRunning(t *testing.T) {
-	old := cgSystemdRunning
-	cgSystemdRunning = func() bool { return false }
-	t.Cleanup(func() { cgSystemdRunning = old })
+func TestNewManagerSystemdNotRunning(t *testing.T) {
+	old := systemdRunning
+	systemdRunning = func() bool { return false }
+	t.Cleanup(func() { systemdRunning = old })
 	spec := &specs.Spec{}
-	if _, err := newCgroupManager("ctr", spec, true, false); !errors.Is(err, errNoSystemd) {
+	if _, err := NewManager("ctr", spec, true, false); !errors.Is(err, errNoSystemd) {
 		t.Errorf("new: got %v, want %v", err, errNoSystemd)
 	}
-	if _, err := loadCgroupManager("ctr", spec, map[string]string{}, true, false); !errors.Is(err, errNoSystemd) {
+	if _, err := LoadManager("ctr", spec, map[string]string{}, true, false); !errors.Is(err, errNoSystemd) {
 		t.Errorf("load: got %v, want %v", err, errNoSystemd)
 	}
 	if strings.Contains(errNoSystemd.Error(), "\n") {
@@ -453,43 +453,43 @@ func TestNewCgroupManagerSystemdNotRunning(t *testing.T) {
 	}
 	// As runc: a malformed systemd cgroupsPath is reported first.
 	spec = &specs.Spec{Linux: &specs.Linux{CgroupsPath: "bad"}}
-	_, err := newCgroupManager("ctr", spec, true, false)
+	_, err := NewManager("ctr", spec, true, false)
 	if err == nil || errors.Is(err, errNoSystemd) || !strings.Contains(err.Error(), "slice:prefix:name") {
 		t.Errorf("bad systemd path: got %v", err)
 	}
 }
 
-func TestCgMountFlags(t *testing.T) {
-	flags, data := cgMountFlags([]string{"nosuid", "noexec", "nodev", "relatime", "ro", "rprivate", "foo=bar", "rw", "ro", "bar"})
+func TestMountFlags(t *testing.T) {
+	flags, data := mountFlags([]string{"nosuid", "noexec", "nodev", "relatime", "ro", "rprivate", "foo=bar", "rw", "ro", "bar"})
 	want := uintptr(unix.MS_NOSUID | unix.MS_NOEXEC | unix.MS_NODEV | unix.MS_RELATIME | unix.MS_RDONLY)
 	if flags != want || data != "foo=bar,bar" {
 		t.Errorf("got %#x %q, want %#x %q", flags, data, want, "foo=bar,bar")
 	}
-	if flags, _ := cgMountFlags([]string{"noexec", "exec", "suid"}); flags != 0 {
+	if flags, _ := mountFlags([]string{"noexec", "exec", "suid"}); flags != 0 {
 		t.Errorf("clearing options: %#x", flags)
 	}
 }
 
-// cgFakeManager is a cgroups.Manager with fixed paths, for the mount plan.
-type cgFakeManager struct {
+// fakeManager is a cgroups.Manager with fixed paths, for the mount plan.
+type fakeManager struct {
 	cgroups.Manager
 	paths map[string]string
 }
 
-func (f *cgFakeManager) Path(s string) string                 { return f.paths[s] }
-func (f *cgFakeManager) GetPaths() map[string]string          { return f.paths }
-func (f *cgFakeManager) GetAllPids() ([]int, error)           { return nil, errors.New("unused") }
-func (f *cgFakeManager) Apply(int) error                      { return errors.New("unused") }
-func (f *cgFakeManager) GetCgroups() (*cgroups.Cgroup, error) { return nil, errors.New("unused") }
+func (f *fakeManager) Path(s string) string                 { return f.paths[s] }
+func (f *fakeManager) GetPaths() map[string]string          { return f.paths }
+func (f *fakeManager) GetAllPids() ([]int, error)           { return nil, errors.New("unused") }
+func (f *fakeManager) Apply(int) error                      { return errors.New("unused") }
+func (f *fakeManager) GetCgroups() (*cgroups.Cgroup, error) { return nil, errors.New("unused") }
 
 func TestCgroupMountPlanV1Fake(t *testing.T) {
-	m := &cgFakeManager{paths: map[string]string{
+	m := &fakeManager{paths: map[string]string{
 		"cpu":          "/sys/fs/cgroup/cpu,cpuacct/ctr",
 		"cpuacct":      "/sys/fs/cgroup/cpu,cpuacct/ctr",
 		"memory":       "/sys/fs/cgroup/memory/ctr",
 		"name=systemd": "/sys/fs/cgroup/systemd/ctr",
 	}}
-	hier := []cgHierarchy{
+	hier := []v1Hierarchy{
 		{Mountpoint: "/sys/fs/cgroup/cpu,cpuacct", Root: "/", Controllers: []string{"cpu", "cpuacct"}},
 		{Mountpoint: "/sys/fs/cgroup/memory", Root: "/", Controllers: []string{"memory"}},
 		{Mountpoint: "/sys/fs/cgroup/net_cls,net_prio", Root: "/", Controllers: []string{"net_cls", "net_prio"}},
@@ -501,9 +501,9 @@ func TestCgroupMountPlanV1Fake(t *testing.T) {
 		"name=systemd": "/", "perf_event": "/nested/rt",
 	}
 	ro := uintptr(unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC | unix.MS_RELATIME)
-	got := cgV1Plan(m, "/sys/fs/cgroup", ro, hier, own, false)
-	want := []cgroupMountOp{
-		{Kind: "tmpfs", Source: "tmpfs", Dest: "/sys/fs/cgroup", Flags: cgDefaultMountFlags, Data: "mode=755"},
+	got := v1Plan(m, "/sys/fs/cgroup", ro, hier, own, false)
+	want := []MountOp{
+		{Kind: "tmpfs", Source: "tmpfs", Dest: "/sys/fs/cgroup", Flags: defaultMountFlags, Data: "mode=755"},
 		{Kind: "bind", Source: "/sys/fs/cgroup/cpu,cpuacct/ctr", Dest: "/sys/fs/cgroup/cpu,cpuacct", Flags: ro},
 		{Kind: "bind", Source: "/sys/fs/cgroup/memory/ctr", Dest: "/sys/fs/cgroup/memory", Flags: ro},
 		{Kind: "bind", Source: "/sys/fs/cgroup/net_cls,net_prio/runtime", Dest: "/sys/fs/cgroup/net_cls,net_prio", Flags: ro},
@@ -513,19 +513,19 @@ func TestCgroupMountPlanV1Fake(t *testing.T) {
 		{Kind: "symlink", Source: "cpu,cpuacct", Dest: "/sys/fs/cgroup/cpuacct"},
 		{Kind: "symlink", Source: "net_cls,net_prio", Dest: "/sys/fs/cgroup/net_cls"},
 		{Kind: "symlink", Source: "net_cls,net_prio", Dest: "/sys/fs/cgroup/net_prio"},
-		{Kind: "remount-ro", Dest: "/sys/fs/cgroup", Flags: unix.MS_REMOUNT | unix.MS_BIND | unix.MS_RDONLY | cgDefaultMountFlags},
+		{Kind: "remount-ro", Dest: "/sys/fs/cgroup", Flags: unix.MS_REMOUNT | unix.MS_BIND | unix.MS_RDONLY | defaultMountFlags},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("no cgroupns:\n got %+v\nwant %+v", got, want)
 	}
 
-	got = cgV1Plan(m, "/sys/fs/cgroup", 0, hier[:4], own, true)
-	want = []cgroupMountOp{
-		{Kind: "tmpfs", Source: "tmpfs", Dest: "/sys/fs/cgroup", Flags: cgDefaultMountFlags, Data: "mode=755"},
-		{Kind: "cgroup", Source: "cpu,cpuacct", Dest: "/sys/fs/cgroup/cpu,cpuacct", Flags: cgDefaultMountFlags, Data: "cpu,cpuacct"},
-		{Kind: "cgroup", Source: "memory", Dest: "/sys/fs/cgroup/memory", Flags: cgDefaultMountFlags, Data: "memory"},
-		{Kind: "cgroup", Source: "net_cls,net_prio", Dest: "/sys/fs/cgroup/net_cls,net_prio", Flags: cgDefaultMountFlags, Data: "net_cls,net_prio"},
-		{Kind: "cgroup", Source: "name=systemd", Dest: "/sys/fs/cgroup/systemd", Flags: cgDefaultMountFlags, Data: "name=systemd"},
+	got = v1Plan(m, "/sys/fs/cgroup", 0, hier[:4], own, true)
+	want = []MountOp{
+		{Kind: "tmpfs", Source: "tmpfs", Dest: "/sys/fs/cgroup", Flags: defaultMountFlags, Data: "mode=755"},
+		{Kind: "cgroup", Source: "cpu,cpuacct", Dest: "/sys/fs/cgroup/cpu,cpuacct", Flags: defaultMountFlags, Data: "cpu,cpuacct"},
+		{Kind: "cgroup", Source: "memory", Dest: "/sys/fs/cgroup/memory", Flags: defaultMountFlags, Data: "memory"},
+		{Kind: "cgroup", Source: "net_cls,net_prio", Dest: "/sys/fs/cgroup/net_cls,net_prio", Flags: defaultMountFlags, Data: "net_cls,net_prio"},
+		{Kind: "cgroup", Source: "name=systemd", Dest: "/sys/fs/cgroup/systemd", Flags: defaultMountFlags, Data: "name=systemd"},
 		{Kind: "symlink", Source: "cpu,cpuacct", Dest: "/sys/fs/cgroup/cpu"},
 		{Kind: "symlink", Source: "cpu,cpuacct", Dest: "/sys/fs/cgroup/cpuacct"},
 		{Kind: "symlink", Source: "net_cls,net_prio", Dest: "/sys/fs/cgroup/net_cls"},
@@ -537,26 +537,26 @@ func TestCgroupMountPlanV1Fake(t *testing.T) {
 }
 
 func TestCgroupMountPlanV2Fake(t *testing.T) {
-	cgSetUnified(t, true)
+	setUnified(t, true)
 	dir := t.TempDir()
-	m := &cgFakeManager{paths: map[string]string{"": dir}}
-	got, err := cgroupMountPlan(m, "sys/fs/cgroup", []string{"ro", "nosuid", "nsdelegate"}, true)
+	m := &fakeManager{paths: map[string]string{"": dir}}
+	got, err := MountPlan(m, "sys/fs/cgroup", []string{"ro", "nosuid", "nsdelegate"}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	flags := uintptr(unix.MS_RDONLY | unix.MS_NOSUID)
 	// Where the kernel refuses the mount, the container's cgroup is bound.
-	want := []cgroupMountOp{{Kind: "cgroup2", Source: "cgroup", Dest: "/sys/fs/cgroup", Flags: flags, Data: "nsdelegate", Fallback: dir}}
+	want := []MountOp{{Kind: "cgroup2", Source: "cgroup", Dest: "/sys/fs/cgroup", Flags: flags, Data: "nsdelegate", Fallback: dir}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("cgroupns: got %+v", got)
 	}
 	// Without a cgroup namespace, as runc: cgroup2 too (the hierarchy from
 	// its root), else the whole hierarchy bound.
-	got, err = cgroupMountPlan(m, "/sys/fs/cgroup", []string{"ro", "nosuid"}, false)
+	got, err = MountPlan(m, "/sys/fs/cgroup", []string{"ro", "nosuid"}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = []cgroupMountOp{{Kind: "cgroup2", Source: "cgroup", Dest: "/sys/fs/cgroup", Flags: flags, Fallback: "/sys/fs/cgroup"}}
+	want = []MountOp{{Kind: "cgroup2", Source: "cgroup", Dest: "/sys/fs/cgroup", Flags: flags, Fallback: "/sys/fs/cgroup"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("no cgroupns: got %+v", got)
 	}
@@ -568,11 +568,11 @@ func TestCgroupMountPlanHost(t *testing.T) {
 	if cgroups.IsCgroup2UnifiedMode() {
 		t.Skip("host is pure cgroup v2")
 	}
-	m, err := newCgroupManager("cg-plan-test", &specs.Spec{}, false, false)
+	m, err := NewManager("cg-plan-test", &specs.Spec{}, false, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ops, err := cgroupMountPlan(m, "/sys/fs/cgroup", []string{"nosuid", "noexec", "nodev", "relatime", "ro"}, false)
+	ops, err := MountPlan(m, "/sys/fs/cgroup", []string{"nosuid", "noexec", "nodev", "relatime", "ro"}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -596,7 +596,7 @@ func TestCgroupMountPlanHost(t *testing.T) {
 	if _, ok := binds["unified"]; ok {
 		t.Error("the hybrid cgroup2 hierarchy is bound (runc does not)")
 	}
-	ops, err = cgroupMountPlan(m, "/sys/fs/cgroup", nil, true)
+	ops, err = MountPlan(m, "/sys/fs/cgroup", nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -610,32 +610,32 @@ func TestCgroupMountPlanHost(t *testing.T) {
 	}
 }
 
-func TestCgRemoveTree(t *testing.T) {
+func TestRemoveTree(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "cg")
 	for _, d := range []string{"a/b/c", "a/d", "e"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := cgRemoveTree(dir, time.Now().Add(time.Second)); err != nil {
+	if err := removeTree(dir, time.Now().Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("%s still there: %v", dir, err)
 	}
-	if err := cgRemoveTree(dir, time.Now()); err != nil {
+	if err := removeTree(dir, time.Now()); err != nil {
 		t.Errorf("missing dir: %v", err)
 	}
-	// destroyCgroup through a loaded manager whose paths are already gone.
+	// Destroy through a loaded manager whose paths are already gone.
 	if !cgroups.IsCgroup2UnifiedMode() {
-		m, err := loadCgroupManager("gone", &specs.Spec{}, map[string]string{"memory": dir, "devices": dir + "2"}, false, false)
+		m, err := LoadManager("gone", &specs.Spec{}, map[string]string{"memory": dir, "devices": dir + "2"}, false, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := destroyCgroup(m); err != nil {
+		if err := Destroy(m); err != nil {
 			t.Errorf("destroy of removed cgroups: %v", err)
 		}
-		if pids, err := cgroupPids(m); err != nil || len(pids) != 0 {
+		if pids, err := Pids(m); err != nil || len(pids) != 0 {
 			t.Errorf("pids of removed cgroups: %v %v", pids, err)
 		}
 	}
@@ -643,19 +643,19 @@ func TestCgRemoveTree(t *testing.T) {
 
 // ---- root tests on the real host ----
 
-func cgRequireRoot(t *testing.T) {
+func requireRoot(t *testing.T) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
 	}
 }
 
-func cgUniqueID(prefix string) string {
+func uniqueID(prefix string) string {
 	return fmt.Sprintf("%s-%d-%d", prefix, os.Getpid(), time.Now().UnixNano())
 }
 
-// cgStartSleep starts `sleep 30` and makes sure it is killed at the end.
-func cgStartSleep(t *testing.T, attr *syscall.SysProcAttr) *exec.Cmd {
+// startSleep starts `sleep 30` and makes sure it is killed at the end.
+func startSleep(t *testing.T, attr *syscall.SysProcAttr) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command("sleep", "30")
 	cmd.SysProcAttr = attr
@@ -669,13 +669,13 @@ func cgStartSleep(t *testing.T, attr *syscall.SysProcAttr) *exec.Cmd {
 	return cmd
 }
 
-func cgKill(cmd *exec.Cmd) {
+func killCmd(cmd *exec.Cmd) {
 	_ = cmd.Process.Kill()
 	_, _ = cmd.Process.Wait()
 }
 
-// cgCleanupPaths kills whatever is left in the cgroups and removes them.
-func cgCleanupPaths(t *testing.T, paths map[string]string) {
+// cleanupPaths kills whatever is left in the cgroups and removes them.
+func cleanupPaths(t *testing.T, paths map[string]string) {
 	t.Helper()
 	saved := make(map[string]string, len(paths))
 	for k, v := range paths {
@@ -691,14 +691,14 @@ func cgCleanupPaths(t *testing.T, paths map[string]string) {
 		}
 		deadline := time.Now().Add(3 * time.Second)
 		for _, p := range saved {
-			if err := cgRemoveTree(p, deadline); err != nil {
+			if err := removeTree(p, deadline); err != nil {
 				t.Errorf("cleanup: %v", err)
 			}
 		}
 	})
 }
 
-func cgReadFile(t *testing.T, dir, file string) string {
+func readCgroupFile(t *testing.T, dir, file string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, file))
 	if err != nil {
@@ -708,30 +708,30 @@ func cgReadFile(t *testing.T, dir, file string) string {
 }
 
 func TestCgroupManagerV1Root(t *testing.T) {
-	cgRequireRoot(t)
+	requireRoot(t)
 	if cgroups.IsCgroup2UnifiedMode() {
 		t.Skip("host is pure cgroup v2")
 	}
 	for _, absolute := range []bool{false, true} {
 		t.Run(fmt.Sprintf("absolute=%v", absolute), func(t *testing.T) {
-			id := cgUniqueID("cgtest")
+			id := uniqueID("cgtest")
 			spec := &specs.Spec{Linux: &specs.Linux{
 				Resources: &specs.LinuxResources{
 					Devices: []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}},
-					Memory:  &specs.LinuxMemory{Limit: cgPtr(int64(64 << 20))},
-					Pids:    &specs.LinuxPids{Limit: cgPtr(int64(50))},
+					Memory:  &specs.LinuxMemory{Limit: ptr(int64(64 << 20))},
+					Pids:    &specs.LinuxPids{Limit: ptr(int64(50))},
 				},
 				Devices: []specs.LinuxDevice{{Path: "/dev/fuse", Type: "c", Major: 10, Minor: 229}},
 			}}
 			if absolute {
 				spec.Linux.CgroupsPath = "/" + id
 			}
-			m, err := newCgroupManager(id, spec, false, false)
+			m, err := NewManager(id, spec, false, false)
 			if err != nil {
 				t.Fatal(err)
 			}
-			paths := cgCopyMap(m.GetPaths())
-			cgCleanupPaths(t, paths)
+			paths := copyMap(m.GetPaths())
+			cleanupPaths(t, paths)
 			for _, key := range []string{"memory", "pids", "devices", "freezer", "name=systemd"} {
 				p := paths[key]
 				if filepath.Base(p) != id {
@@ -745,7 +745,7 @@ func TestCgroupManagerV1Root(t *testing.T) {
 				t.Errorf("hybrid path %q", paths[""])
 			}
 
-			child := cgStartSleep(t, nil)
+			child := startSleep(t, nil)
 			if err := m.Apply(child.Process.Pid); err != nil {
 				t.Fatal(err)
 			}
@@ -757,13 +757,13 @@ func TestCgroupManagerV1Root(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			if got := cgReadFile(t, m.Path("memory"), "memory.limit_in_bytes"); got != strconv.Itoa(64<<20) {
+			if got := readCgroupFile(t, m.Path("memory"), "memory.limit_in_bytes"); got != strconv.Itoa(64<<20) {
 				t.Errorf("memory.limit_in_bytes = %s", got)
 			}
-			if got := cgReadFile(t, m.Path("pids"), "pids.max"); got != "50" {
+			if got := readCgroupFile(t, m.Path("pids"), "pids.max"); got != "50" {
 				t.Errorf("pids.max = %s", got)
 			}
-			list := strings.Split(cgReadFile(t, m.Path("devices"), "devices.list"), "\n")
+			list := strings.Split(readCgroupFile(t, m.Path("devices"), "devices.list"), "\n")
 			wantList := []string{"c *:* m", "b *:* m", "c 1:3 rwm", "c 1:8 rwm", "c 1:7 rwm", "c 5:0 rwm",
 				"c 1:5 rwm", "c 1:9 rwm", "c 136:* rwm", "c 5:2 rwm", "c 10:200 rwm"} // not /dev/fuse
 			slices.Sort(list)
@@ -771,14 +771,14 @@ func TestCgroupManagerV1Root(t *testing.T) {
 			if !reflect.DeepEqual(list, wantList) {
 				t.Errorf("devices.list:\n got %q\nwant %q", list, wantList)
 			}
-			procCg := cgReadFile(t, "/proc/"+strconv.Itoa(child.Process.Pid), "cgroup")
+			procCg := readCgroupFile(t, "/proc/"+strconv.Itoa(child.Process.Pid), "cgroup")
 			if !strings.Contains(procCg, ":memory:") || !strings.Contains(procCg, id) {
 				t.Errorf("/proc/pid/cgroup:\n%s", procCg)
 			}
 
-			pids, err := cgroupPids(m)
+			pids, err := Pids(m)
 			if err != nil || !reflect.DeepEqual(pids, []int{child.Process.Pid}) {
-				t.Errorf("cgroupPids = %v, %v; want [%d]", pids, err, child.Process.Pid)
+				t.Errorf("Pids = %v, %v; want [%d]", pids, err, child.Process.Pid)
 			}
 
 			// The rules are enforced: a process moved into the cgroup may
@@ -787,7 +787,7 @@ func TestCgroupManagerV1Root(t *testing.T) {
 				if _, err := os.Stat(dev); err != nil {
 					continue
 				}
-				ok, out := cgOpenInCgroup(t, m, dev)
+				ok, out := openInCgroup(t, m, dev)
 				t.Logf("open %s in the cgroup: ok=%v %s", dev, ok, out)
 				if ok != wantOK {
 					t.Errorf("open %s in the cgroup: ok=%v, output %s", dev, ok, out)
@@ -799,7 +799,7 @@ func TestCgroupManagerV1Root(t *testing.T) {
 			if err := os.Mkdir(sub, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			child2 := cgStartSleep(t, nil)
+			child2 := startSleep(t, nil)
 			if err := m.AddPid("", child2.Process.Pid); err != nil {
 				t.Fatal(err)
 			}
@@ -808,33 +808,33 @@ func TestCgroupManagerV1Root(t *testing.T) {
 			}
 
 			// A manager rebuilt from the saved paths sees the same processes.
-			saved := cgCopyMap(m.GetPaths())
-			lm, err := loadCgroupManager(id, spec, saved, false, false)
+			saved := copyMap(m.GetPaths())
+			lm, err := LoadManager(id, spec, saved, false, false)
 			if err != nil {
 				t.Fatal(err)
 			}
-			pids, err = cgroupPids(lm)
+			pids, err = Pids(lm)
 			slices.Sort(pids)
 			want := []int{child.Process.Pid, child2.Process.Pid}
 			slices.Sort(want)
 			if err != nil || !reflect.DeepEqual(pids, want) {
-				t.Errorf("loaded cgroupPids = %v, %v; want %v", pids, err, want)
+				t.Errorf("loaded Pids = %v, %v; want %v", pids, err, want)
 			}
 
 			// Busy cgroups: destroy gives up after a bounded time.
 			start := time.Now()
-			err = destroyCgroup(lm)
+			err = Destroy(lm)
 			if err == nil || !errors.Is(err, unix.EBUSY) {
 				t.Errorf("destroy of a busy cgroup: %v", err)
 			}
-			if d := time.Since(start); d > cgDestroyTimeout+2*time.Second {
+			if d := time.Since(start); d > destroyTimeout+2*time.Second {
 				t.Errorf("destroy took %v", d)
 			}
 
-			cgKill(child)
-			cgKill(child2)
+			killCmd(child)
+			killCmd(child2)
 			start = time.Now()
-			if err := destroyCgroup(lm); err != nil {
+			if err := Destroy(lm); err != nil {
 				t.Fatal(err)
 			}
 			t.Logf("destroy after kill took %v", time.Since(start))
@@ -843,23 +843,23 @@ func TestCgroupManagerV1Root(t *testing.T) {
 					t.Errorf("%s: %s still exists (%v)", key, p, err)
 				}
 			}
-			if !reflect.DeepEqual(saved, cgCopyMap(paths)) || len(saved) == 0 {
+			if !reflect.DeepEqual(saved, copyMap(paths)) || len(saved) == 0 {
 				t.Error("destroy changed the caller's paths map")
 			}
 			// Destroying again is fine.
-			if err := destroyCgroup(lm); err != nil {
+			if err := Destroy(lm); err != nil {
 				t.Errorf("second destroy: %v", err)
 			}
-			if pids, err := cgroupPids(lm); err != nil || len(pids) != 0 {
+			if pids, err := Pids(lm); err != nil || len(pids) != 0 {
 				t.Errorf("pids after destroy: %v %v", pids, err)
 			}
 		})
 	}
 }
 
-// cgOpenInCgroup starts a shell, moves it into m's cgroups, then lets it
+// openInCgroup starts a shell, moves it into m's cgroups, then lets it
 // open dev; it reports whether the open worked.
-func cgOpenInCgroup(t *testing.T, m cgroups.Manager, dev string) (bool, string) {
+func openInCgroup(t *testing.T, m cgroups.Manager, dev string) (bool, string) {
 	t.Helper()
 	c := exec.Command("sh", "-c", "read x && exec 3<"+dev)
 	stdin, err := c.StdinPipe()
@@ -871,7 +871,7 @@ func cgOpenInCgroup(t *testing.T, m cgroups.Manager, dev string) (bool, string) 
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cgKill(c)
+	defer killCmd(c)
 	if err := m.AddPid("", c.Process.Pid); err != nil {
 		t.Fatal(err)
 	}
@@ -881,7 +881,7 @@ func cgOpenInCgroup(t *testing.T, m cgroups.Manager, dev string) (bool, string) 
 	return err == nil, strings.TrimSpace(out.String())
 }
 
-func cgCopyMap(m map[string]string) map[string]string {
+func copyMap(m map[string]string) map[string]string {
 	out := make(map[string]string, len(m))
 	for k, v := range m {
 		out[k] = v
@@ -895,10 +895,10 @@ func cgCopyMap(m map[string]string) map[string]string {
 // (the library caches the cgroup mode for the life of the process).
 func TestCgroupV2Emulated(t *testing.T) {
 	if os.Getenv("CG_TEST_V2_CHILD") == "1" {
-		cgV2Child(t)
+		v2Child(t)
 		return
 	}
-	cgRequireRoot(t)
+	requireRoot(t)
 	if cgroups.IsCgroup2UnifiedMode() {
 		t.Skip("host is pure cgroup v2 already; the other tests cover it")
 	}
@@ -909,9 +909,9 @@ func TestCgroupV2Emulated(t *testing.T) {
 	if err != nil {
 		t.Skip("unshare(1) not found")
 	}
-	id := cgUniqueID("cgtest-v2")
+	id := uniqueID("cgtest-v2")
 	hostDir := filepath.Join("/sys/fs/cgroup/unified", id)
-	cgCleanupPaths(t, map[string]string{"": hostDir})
+	cleanupPaths(t, map[string]string{"": hostDir})
 	before, err := os.ReadFile("/sys/fs/cgroup/unified/cgroup.subtree_control")
 	if err != nil {
 		t.Fatal(err)
@@ -949,8 +949,8 @@ func TestCgroupV2Emulated(t *testing.T) {
 	}
 }
 
-func cgV2Child(t *testing.T) {
-	if !cgroups.IsCgroup2UnifiedMode() || !cgIsUnified() {
+func v2Child(t *testing.T) {
+	if !cgroups.IsCgroup2UnifiedMode() || !IsUnified() {
 		t.Fatal("child does not see a pure cgroup v2 host")
 	}
 	id := os.Getenv("CG_TEST_V2_ID")
@@ -967,7 +967,7 @@ func cgV2Child(t *testing.T) {
 		res.HugepageLimits = []specs.LinuxHugepageLimit{{Pagesize: "2MB", Limit: 8 << 20}}
 	}
 	spec := &specs.Spec{Linux: &specs.Linux{Resources: res}}
-	m, err := newCgroupManager(id, spec, false, false)
+	m, err := NewManager(id, spec, false, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -978,33 +978,33 @@ func cgV2Child(t *testing.T) {
 	if got := m.GetPaths(); !reflect.DeepEqual(got, map[string]string{"": dir}) {
 		t.Errorf("GetPaths = %v", got)
 	}
-	cgCleanupPaths(t, map[string]string{"": dir})
+	cleanupPaths(t, map[string]string{"": dir})
 
-	if err := cgCheckUnused(m); err != nil {
+	if err := CheckUnused(m); err != nil {
 		t.Fatalf("cgroup that does not exist: %v", err)
 	}
-	child := cgStartSleep(t, nil)
+	child := startSleep(t, nil)
 	if err := m.Apply(child.Process.Pid); err != nil {
 		t.Fatal(err)
 	}
-	if err := cgCheckUnused(m); err == nil || err.Error() != "container's cgroup is not empty: 1 process(es) found" {
+	if err := CheckUnused(m); err == nil || err.Error() != "container's cgroup is not empty: 1 process(es) found" {
 		t.Errorf("cgroup with a process: %v", err)
 	}
 	cfg, _ := m.GetCgroups()
 	if err := m.Set(cfg.Resources); err != nil {
 		t.Fatal(err)
 	}
-	if got := cgReadFile(t, dir, "cgroup.max.descendants"); got != "5" {
+	if got := readCgroupFile(t, dir, "cgroup.max.descendants"); got != "5" {
 		t.Errorf("cgroup.max.descendants = %s", got)
 	}
 	if hugetlb {
-		if got := cgReadFile(t, dir, "hugetlb.2MB.max"); got != strconv.Itoa(8<<20) {
+		if got := readCgroupFile(t, dir, "hugetlb.2MB.max"); got != strconv.Itoa(8<<20) {
 			t.Errorf("hugetlb.2MB.max = %s", got)
 		}
 	}
-	pids, err := cgroupPids(m)
+	pids, err := Pids(m)
 	if err != nil || !reflect.DeepEqual(pids, []int{child.Process.Pid}) {
-		t.Errorf("cgroupPids = %v, %v", pids, err)
+		t.Errorf("Pids = %v, %v", pids, err)
 	}
 
 	// The eBPF device filter: /dev/null is allowed, /dev/kmsg (c 1:11) is not.
@@ -1026,16 +1026,16 @@ func cgV2Child(t *testing.T) {
 		}
 	}
 
-	ops, err := cgroupMountPlan(m, "/sys/fs/cgroup", []string{"ro", "nosuid"}, true)
+	ops, err := MountPlan(m, "/sys/fs/cgroup", []string{"ro", "nosuid"}, true)
 	if err != nil || len(ops) != 1 || ops[0].Kind != "cgroup2" || ops[0].Fallback != dir {
 		t.Errorf("plan with cgroupns: %+v %v", ops, err)
 	}
-	ops, err = cgroupMountPlan(m, "/sys/fs/cgroup", []string{"ro", "nosuid"}, false)
+	ops, err = MountPlan(m, "/sys/fs/cgroup", []string{"ro", "nosuid"}, false)
 	if err != nil || len(ops) != 1 || ops[0].Kind != "cgroup2" || ops[0].Fallback != "/sys/fs/cgroup" {
 		t.Errorf("plan without cgroupns: %+v %v", ops, err)
 	}
 
-	lm, err := loadCgroupManager(id, spec, map[string]string{"": dir}, false, false)
+	lm, err := LoadManager(id, spec, map[string]string{"": dir}, false, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1049,40 +1049,40 @@ func cgV2Child(t *testing.T) {
 		if err := os.Mkdir(sub, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		child2 := cgStartSleep(t, nil)
+		child2 := startSleep(t, nil)
 		if err := cgroups.WriteCgroupProc(sub, child2.Process.Pid); err != nil {
 			t.Fatal(err)
 		}
-		if done, err := cgKillAll(lm); !done || err != nil {
-			t.Fatalf("cgKillAll: %v %v", done, err)
+		if done, err := KillAll(lm); !done || err != nil {
+			t.Fatalf("KillAll: %v %v", done, err)
 		}
-		if !cgWaitKilled(t, child) || !cgWaitKilled(t, child2) {
+		if !waitKilled(t, child) || !waitKilled(t, child2) {
 			t.Error("cgroup.kill did not kill every process")
 		}
 	} else {
 		t.Logf("no cgroup.kill on this kernel: %v", err)
 	}
-	cgKill(child)
-	for i := 0; i < 100 && cgCheckUnused(lm) != nil; i++ {
+	killCmd(child)
+	for i := 0; i < 100 && CheckUnused(lm) != nil; i++ {
 		time.Sleep(10 * time.Millisecond)
 	}
 	// An empty, frozen cgroup (cgroup.freeze) is refused too.
 	if err := lm.Freeze(cgroups.Frozen); err != nil {
 		t.Fatal(err)
 	}
-	if got := cgReadFile(t, dir, "cgroup.freeze"); got != "1" {
+	if got := readCgroupFile(t, dir, "cgroup.freeze"); got != "1" {
 		t.Errorf("cgroup.freeze = %s", got)
 	}
-	if err := cgCheckUnused(lm); err == nil || err.Error() != "container's cgroup unexpectedly frozen" {
+	if err := CheckUnused(lm); err == nil || err.Error() != "container's cgroup unexpectedly frozen" {
 		t.Errorf("frozen: %v", err)
 	}
 	if err := lm.Freeze(cgroups.Thawed); err != nil {
 		t.Fatal(err)
 	}
-	if err := cgCheckUnused(lm); err != nil {
+	if err := CheckUnused(lm); err != nil {
 		t.Errorf("thawed: %v", err)
 	}
-	if err := destroyCgroup(lm); err != nil {
+	if err := Destroy(lm); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
@@ -1090,15 +1090,15 @@ func cgV2Child(t *testing.T) {
 	}
 }
 
-// cgFs2Set converts r as on a pure cgroup v2 host and applies it with the
+// fs2Set converts r as on a pure cgroup v2 host and applies it with the
 // fs2 manager to a fake cgroup directory (the library's TestMode creates the
 // files it writes). files are created first: cgroup.controllers and, e.g.,
 // memory.current. The v2 controllers of this hybrid host are bound to v1,
 // so this is how the v2 files of memory, cpu, cpuset, io and pids are
 // checked here.
-func cgFs2Set(t *testing.T, r *specs.LinuxResources, files map[string]string) (string, error) {
+func fs2Set(t *testing.T, r *specs.LinuxResources, files map[string]string) (string, error) {
 	t.Helper()
-	cgSetUnified(t, true)
+	setUnified(t, true)
 	old := cgroups.TestMode
 	cgroups.TestMode = true
 	t.Cleanup(func() { cgroups.TestMode = old })
@@ -1115,7 +1115,7 @@ func cgFs2Set(t *testing.T, r *specs.LinuxResources, files map[string]string) (s
 			t.Fatal(err)
 		}
 	}
-	c, err := cgroupConfig("ctr", &specs.Spec{Linux: &specs.Linux{Resources: r}}, false, false)
+	c, err := buildConfig("ctr", &specs.Spec{Linux: &specs.Linux{Resources: r}}, false, false)
 	if err != nil {
 		return dir, err
 	}
@@ -1127,8 +1127,8 @@ func cgFs2Set(t *testing.T, r *specs.LinuxResources, files map[string]string) (s
 	return dir, m.Set(c.Resources)
 }
 
-// cgDirFiles reads every file of dir but cgroup.controllers.
-func cgDirFiles(t *testing.T, dir string) map[string]string {
+// dirFiles reads every file of dir but cgroup.controllers.
+func dirFiles(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -1139,7 +1139,7 @@ func cgDirFiles(t *testing.T, dir string) map[string]string {
 		if e.Name() == "cgroup.controllers" {
 			continue
 		}
-		out[e.Name()] = cgReadFile(t, dir, e.Name())
+		out[e.Name()] = readCgroupFile(t, dir, e.Name())
 	}
 	return out
 }
@@ -1155,59 +1155,59 @@ func TestCgroupV2Files(t *testing.T) {
 		{
 			name: "memory limit, reservation and swap (memory+swap becomes swap alone)",
 			res: &specs.LinuxResources{Memory: &specs.LinuxMemory{
-				Limit: cgPtr(int64(64 << 20)), Reservation: cgPtr(int64(32 << 20)), Swap: cgPtr(int64(96 << 20)),
+				Limit: ptr(int64(64 << 20)), Reservation: ptr(int64(32 << 20)), Swap: ptr(int64(96 << 20)),
 				// No v2 files: runc ignores them on cgroup v2 too.
-				Swappiness: cgPtr(uint64(10)), DisableOOMKiller: cgPtr(true),
+				Swappiness: ptr(uint64(10)), DisableOOMKiller: ptr(true),
 			}},
 			want: map[string]string{"memory.max": "67108864", "memory.low": "33554432", "memory.swap.max": "33554432"},
 		},
 		{
 			name: "memory unlimited: swap unlimited too",
-			res:  &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: cgPtr(int64(-1))}},
+			res:  &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: ptr(int64(-1))}},
 			want: map[string]string{"memory.max": "max", "memory.swap.max": "max"},
 		},
 		{
 			name: "swap equal to the limit: no swap",
-			res:  &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: cgPtr(int64(1 << 20)), Swap: cgPtr(int64(1 << 20))}},
+			res:  &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: ptr(int64(1 << 20)), Swap: ptr(int64(1 << 20))}},
 			want: map[string]string{"memory.max": "1048576", "memory.swap.max": "0"},
 		},
 		{
 			name:  "swap below the limit is refused",
-			res:   &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: cgPtr(int64(2 << 20)), Swap: cgPtr(int64(1 << 20))}},
+			res:   &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: ptr(int64(2 << 20)), Swap: ptr(int64(1 << 20))}},
 			error: "memory+swap limit should be >= memory limit",
 		},
 		{
 			name:  "swap without a memory limit is refused",
-			res:   &specs.LinuxResources{Memory: &specs.LinuxMemory{Swap: cgPtr(int64(1 << 20))}},
+			res:   &specs.LinuxResources{Memory: &specs.LinuxMemory{Swap: ptr(int64(1 << 20))}},
 			error: "unable to set swap limit without memory limit",
 		},
 		{
 			name: "checkBeforeUpdate refuses a limit below the usage",
 			res: &specs.LinuxResources{Memory: &specs.LinuxMemory{
-				Limit: cgPtr(int64(1 << 20)), CheckBeforeUpdate: cgPtr(true)}},
+				Limit: ptr(int64(1 << 20)), CheckBeforeUpdate: ptr(true)}},
 			pre:   map[string]string{"memory.current": "2097152\n"},
 			error: "rejecting memory limit 1048576 <= usage 2097152",
 		},
 		{
 			name: "checkBeforeUpdate accepts a limit above the usage",
 			res: &specs.LinuxResources{Memory: &specs.LinuxMemory{
-				Limit: cgPtr(int64(4 << 20)), CheckBeforeUpdate: cgPtr(true)}},
+				Limit: ptr(int64(4 << 20)), CheckBeforeUpdate: ptr(true)}},
 			pre:  map[string]string{"memory.current": "2097152\n"},
 			want: map[string]string{"memory.current": "2097152", "memory.max": "4194304"},
 		},
 		{
 			name: "without checkBeforeUpdate the usage is not looked at",
-			res:  &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: cgPtr(int64(1 << 20))}},
+			res:  &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: ptr(int64(1 << 20))}},
 			pre:  map[string]string{"memory.current": "2097152\n"},
 			want: map[string]string{"memory.current": "2097152", "memory.max": "1048576"},
 		},
 		{
 			name: "cpu shares become cpu.weight; quota, period, burst, idle, cpuset",
 			res: &specs.LinuxResources{CPU: &specs.LinuxCPU{
-				Shares: cgPtr(uint64(512)), Quota: cgPtr(int64(50000)), Period: cgPtr(uint64(200000)),
-				Burst: cgPtr(uint64(10000)), Idle: cgPtr(int64(0)), Cpus: "0-1", Mems: "0",
+				Shares: ptr(uint64(512)), Quota: ptr(int64(50000)), Period: ptr(uint64(200000)),
+				Burst: ptr(uint64(10000)), Idle: ptr(int64(0)), Cpus: "0-1", Mems: "0",
 				// Real-time scheduling has no cgroup v2 files: ignored, as by runc.
-				RealtimeRuntime: cgPtr(int64(1000)), RealtimePeriod: cgPtr(uint64(100000)),
+				RealtimeRuntime: ptr(int64(1000)), RealtimePeriod: ptr(uint64(100000)),
 			}},
 			want: map[string]string{
 				"cpu.weight": "59", "cpu.max": "50000 200000", "cpu.max.burst": "10000",
@@ -1216,55 +1216,55 @@ func TestCgroupV2Files(t *testing.T) {
 		},
 		{
 			name: "cpu shares 1024 are the default weight 100; quota alone gets the default period",
-			res:  &specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: cgPtr(uint64(1024)), Quota: cgPtr(int64(25000))}},
+			res:  &specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: ptr(uint64(1024)), Quota: ptr(int64(25000))}},
 			want: map[string]string{"cpu.weight": "100", "cpu.max": "25000 100000"},
 		},
 		{
 			name: "cpu extremes: shares 2 and 262144, quota -1",
-			res:  &specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: cgPtr(uint64(262144)), Quota: cgPtr(int64(-1)), Period: cgPtr(uint64(50000))}},
+			res:  &specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: ptr(uint64(262144)), Quota: ptr(int64(-1)), Period: ptr(uint64(50000))}},
 			want: map[string]string{"cpu.weight": "10000", "cpu.max": "max 50000"},
 		},
 		{
 			name: "cpu shares 2",
-			res:  &specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: cgPtr(uint64(2))}},
+			res:  &specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: ptr(uint64(2))}},
 			want: map[string]string{"cpu.weight": "1"},
 		},
 		{
 			name: "cpu idle 1",
-			res:  &specs.LinuxResources{CPU: &specs.LinuxCPU{Idle: cgPtr(int64(1))}},
+			res:  &specs.LinuxResources{CPU: &specs.LinuxCPU{Idle: ptr(int64(1))}},
 			want: map[string]string{"cpu.idle": "1"},
 		},
 		{
 			name: "pids limit",
-			res:  &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: cgPtr(int64(42))}},
+			res:  &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: ptr(int64(42))}},
 			want: map[string]string{"pids.max": "42"},
 		},
 		{
 			name: "pids -1 is max",
-			res:  &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: cgPtr(int64(-1))}},
+			res:  &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: ptr(int64(-1))}},
 			want: map[string]string{"pids.max": "max"},
 		},
 		{
 			name: "pids 0 (as the library maps it for systemd's sake: 1)",
-			res:  &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: cgPtr(int64(0))}},
+			res:  &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: ptr(int64(0))}},
 			want: map[string]string{"pids.max": "1"},
 		},
 		{
 			name: "blkio weight without BFQ: io.weight, converted",
-			res:  &specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: cgPtr(uint16(500))}},
+			res:  &specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: ptr(uint16(500))}},
 			want: map[string]string{"io.weight": "4950"},
 		},
 		{
 			name: "blkio weight 10 and 1000 are io.weight 1 and 10000",
-			res:  &specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: cgPtr(uint16(1000))}},
+			res:  &specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: ptr(uint16(1000))}},
 			want: map[string]string{"io.weight": "10000"},
 		},
 		{
 			name: "blkio weight with BFQ: io.bfq.weight as is, then the device weights",
 			res: &specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{
-				Weight: cgPtr(uint16(500)),
+				Weight: ptr(uint16(500)),
 				WeightDevice: []specs.LinuxWeightDevice{
-					{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 0}, Weight: cgPtr(uint16(600))},
+					{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 0}, Weight: ptr(uint16(600))},
 				},
 			}},
 			// A kernel with per-device BFQ weights reads "default N".
@@ -1307,12 +1307,12 @@ func TestCgroupV2Files(t *testing.T) {
 		{
 			name: "rdma",
 			res: &specs.LinuxResources{Rdma: map[string]specs.LinuxRdma{
-				"mlx5_1": {HcaHandles: cgPtr(uint32(3)), HcaObjects: cgPtr(uint32(10000))}}},
+				"mlx5_1": {HcaHandles: ptr(uint32(3)), HcaObjects: ptr(uint32(10000))}}},
 			want: map[string]string{"rdma.max": "mlx5_1 hca_handle=3 hca_object=10000"},
 		},
 		{
 			name: "network classID and priorities: no v2 files (ignored, as by runc)",
-			res: &specs.LinuxResources{Network: &specs.LinuxNetwork{ClassID: cgPtr(uint32(0x100001)),
+			res: &specs.LinuxResources{Network: &specs.LinuxNetwork{ClassID: ptr(uint32(0x100001)),
 				Priorities: []specs.LinuxInterfacePriority{{Name: "lo", Priority: 1}}}},
 			want: map[string]string{},
 		},
@@ -1323,7 +1323,7 @@ func TestCgroupV2Files(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir, err := cgFs2Set(t, tc.res, tc.pre)
+			dir, err := fs2Set(t, tc.res, tc.pre)
 			if tc.error != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.error) {
 					t.Fatalf("got error %v, want %q", err, tc.error)
@@ -1333,15 +1333,15 @@ func TestCgroupV2Files(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := cgDirFiles(t, dir); !reflect.DeepEqual(got, tc.want) {
+			if got := dirFiles(t, dir); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("files:\n got %q\nwant %q", got, tc.want)
 			}
 		})
 	}
 }
 
-// cgWaitKilled waits for cmd and reports whether SIGKILL ended it.
-func cgWaitKilled(t *testing.T, cmd *exec.Cmd) bool {
+// waitKilled waits for cmd and reports whether SIGKILL ended it.
+func waitKilled(t *testing.T, cmd *exec.Cmd) bool {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -1361,20 +1361,20 @@ func cgWaitKilled(t *testing.T, cmd *exec.Cmd) bool {
 	}
 }
 
-func TestCgCheckUnusedAndKillV1Root(t *testing.T) {
-	cgRequireRoot(t)
+func TestCheckUnusedAndKillV1Root(t *testing.T) {
+	requireRoot(t)
 	if cgroups.IsCgroup2UnifiedMode() {
 		t.Skip("host is pure cgroup v2 (TestCgroupV2Emulated's child covers it)")
 	}
-	id := cgUniqueID("cgtest-unused")
+	id := uniqueID("cgtest-unused")
 	spec := &specs.Spec{Linux: &specs.Linux{CgroupsPath: "/" + id}}
-	m, err := newCgroupManager(id, spec, false, false)
+	m, err := NewManager(id, spec, false, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	paths := cgCopyMap(m.GetPaths())
-	cgCleanupPaths(t, paths)
-	if err := cgCheckUnused(m); err != nil {
+	paths := copyMap(m.GetPaths())
+	cleanupPaths(t, paths)
+	if err := CheckUnused(m); err != nil {
 		t.Fatalf("cgroups that do not exist: %v", err)
 	}
 
@@ -1386,11 +1386,11 @@ func TestCgCheckUnusedAndKillV1Root(t *testing.T) {
 	if err := os.MkdirAll(pidsDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	child := cgStartSleep(t, nil)
+	child := startSleep(t, nil)
 	if err := cgroups.WriteCgroupProc(pidsDir, child.Process.Pid); err != nil {
 		t.Fatal(err)
 	}
-	err = cgCheckUnused(m)
+	err = CheckUnused(m)
 	if err == nil || err.Error() != "container's cgroup is not empty: 1 process(es) found" {
 		t.Errorf("process in the pids cgroup only: %v", err)
 	}
@@ -1398,7 +1398,7 @@ func TestCgCheckUnusedAndKillV1Root(t *testing.T) {
 	if err := m.Apply(child.Process.Pid); err != nil {
 		t.Fatal(err)
 	}
-	child2 := cgStartSleep(t, nil)
+	child2 := startSleep(t, nil)
 	sub := filepath.Join(paths["memory"], "sub")
 	if err := os.Mkdir(sub, 0o755); err != nil {
 		t.Fatal(err)
@@ -1406,7 +1406,7 @@ func TestCgCheckUnusedAndKillV1Root(t *testing.T) {
 	if err := cgroups.WriteCgroupProc(sub, child2.Process.Pid); err != nil {
 		t.Fatal(err)
 	}
-	err = cgCheckUnused(m)
+	err = CheckUnused(m)
 	if err == nil || err.Error() != "container's cgroup is not empty: 2 process(es) found" {
 		t.Errorf("two processes: %v", err)
 	}
@@ -1417,27 +1417,27 @@ func TestCgCheckUnusedAndKillV1Root(t *testing.T) {
 			if err := m.AddPid("", child2.Process.Pid); err != nil { // unified only
 				t.Fatal(err)
 			}
-			done, err := cgKillAll(m)
+			done, err := KillAll(m)
 			if !done || err != nil {
-				t.Fatalf("cgKillAll: %v %v", done, err)
+				t.Fatalf("KillAll: %v %v", done, err)
 			}
-			if !cgWaitKilled(t, child) || !cgWaitKilled(t, child2) {
+			if !waitKilled(t, child) || !waitKilled(t, child2) {
 				t.Error("cgroup.kill did not kill every process")
 			}
 		} else {
 			t.Logf("no cgroup.kill on this kernel: %v", err)
 		}
 	}
-	cgKill(child)
-	cgKill(child2)
+	killCmd(child)
+	killCmd(child2)
 	// Let the killed processes leave their cgroups.
 	for i := 0; i < 100; i++ {
-		if cgCheckUnused(m) == nil {
+		if CheckUnused(m) == nil {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if err := cgCheckUnused(m); err != nil {
+	if err := CheckUnused(m); err != nil {
 		t.Fatalf("after kill: %v", err)
 	}
 
@@ -1445,25 +1445,25 @@ func TestCgCheckUnusedAndKillV1Root(t *testing.T) {
 	if err := m.Freeze(cgroups.Frozen); err != nil {
 		t.Fatal(err)
 	}
-	err = cgCheckUnused(m)
+	err = CheckUnused(m)
 	if err == nil || err.Error() != "container's cgroup unexpectedly frozen" {
 		t.Errorf("frozen: %v", err)
 	}
 	if err := m.Freeze(cgroups.Thawed); err != nil {
 		t.Fatal(err)
 	}
-	if err := cgCheckUnused(m); err != nil {
+	if err := CheckUnused(m); err != nil {
 		t.Errorf("thawed: %v", err)
 	}
 	// No cgroup.kill (missing directory): the caller falls back.
-	if err := destroyCgroup(m); err != nil {
+	if err := Destroy(m); err != nil {
 		t.Fatal(err)
 	}
-	lm, err := loadCgroupManager(id, spec, paths, false, false)
+	lm, err := LoadManager(id, spec, paths, false, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if done, err := cgKillAll(lm); done || err != nil {
-		t.Errorf("cgKillAll of removed cgroups: %v %v", done, err)
+	if done, err := KillAll(lm); done || err != nil {
+		t.Errorf("KillAll of removed cgroups: %v %v", done, err)
 	}
 }
