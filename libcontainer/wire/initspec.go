@@ -15,7 +15,7 @@ import (
 // never reads (the cgroup resources, which the parent applies, and the
 // other platforms' sections) are dropped; the optional sections that many
 // containers do not have (seccomp, hooks, ...) are decoded into their
-// types by config only when present, so that only then their types cost.
+// types by Config only when present, so that only then their types cost.
 type InitConfigIn struct {
 	InitConfig
 	Spec *initSpec `json:"spec"`
