@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
 	"github.com/ocirun/runc/libcontainer/userns"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -113,7 +114,7 @@ func namespaceBootstrap(spec *specs.Spec) (*bootstrap, error) {
 // planUserns decides how the id maps of a new user namespace get written,
 // and asks the C stage to deny setgroups first when the kernel needs that.
 func (b *bootstrap) planUserns(spec *specs.Spec) error {
-	if !hasNewNamespace(spec, specs.UserNamespace) {
+	if !ocispec.HasNewNamespace(spec, specs.UserNamespace) {
 		return nil
 	}
 	p, err := planIDMaps(spec)

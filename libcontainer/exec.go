@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/ocirun/runc/libcontainer/cgroup"
+	"github.com/ocirun/runc/libcontainer/internal/timing"
+	"github.com/ocirun/runc/libcontainer/wire"
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
@@ -36,7 +38,7 @@ type ExecOpts struct {
 // the container's init and its cgroups. In the foreground it forwards
 // signals (and the terminal) and returns the process's exit status.
 func (c *Container) Exec(eo *ExecOpts) (status int, err error) {
-	defer phase("exec")()
+	defer timing.Phase("exec")()
 	switch st := c.Status(); st {
 	case Running, Created:
 	case Paused:
@@ -103,7 +105,7 @@ func (c *Container) Exec(eo *ExecOpts) (status int, err error) {
 	defer l.close()
 	spec := *c.state.Config
 	spec.Process = proc
-	cfg := &initConfig{ID: c.state.ID, Exec: true, Spec: &spec, PreserveFDs: eo.PreserveFDs}
+	cfg := &wire.InitConfig{ID: c.state.ID, Exec: true, Spec: &spec, PreserveFDs: eo.PreserveFDs}
 	var consoleParent *os.File
 	if proc.Terminal {
 		var conn *os.File
@@ -143,7 +145,7 @@ func (c *Container) Exec(eo *ExecOpts) (status int, err error) {
 			err = startError(err)
 		}
 	}()
-	stageTimer := phase("nsexec")
+	stageTimer := timing.Phase("nsexec")
 	pid, err := runStage(l.sock, boot, &spec)
 	stageTimer()
 	if err != nil {
