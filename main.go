@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ocirun/runc/libcontainer"
+	"github.com/ocirun/runc/libcontainer/initproc"
 	_ "github.com/ocirun/runc/libcontainer/nsenter"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	seccomp "github.com/seccomp/libseccomp-golang"
@@ -52,7 +53,7 @@ func versionText() string {
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "init" {
-		libcontainer.Init()
+		initproc.Init()
 		return
 	}
 	cli.VersionPrinter = func(cmd *cli.Command) { fmt.Println(versionText()) }

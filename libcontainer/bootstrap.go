@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
+	"github.com/ocirun/runc/libcontainer/internal/timing"
 	"github.com/ocirun/runc/libcontainer/userns"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -65,16 +67,16 @@ func (b *bootstrap) bytes() []byte {
 // not have: a hostname or domainname (UTS), masked or read-only paths
 // (mount), id maps (user).
 func validateNamespaceNeeds(spec *specs.Spec) error {
-	if spec.Hostname != "" && !hasNamespace(spec, specs.UTSNamespace) {
+	if spec.Hostname != "" && !ocispec.HasNamespace(spec, specs.UTSNamespace) {
 		return errors.New("unable to set hostname without a private UTS namespace")
 	}
-	if spec.Domainname != "" && !hasNamespace(spec, specs.UTSNamespace) {
+	if spec.Domainname != "" && !ocispec.HasNamespace(spec, specs.UTSNamespace) {
 		return errors.New("unable to set domainname without a private UTS namespace")
 	}
-	if (len(spec.Linux.MaskedPaths) > 0 || len(spec.Linux.ReadonlyPaths) > 0) && !hasNamespace(spec, specs.MountNamespace) {
+	if (len(spec.Linux.MaskedPaths) > 0 || len(spec.Linux.ReadonlyPaths) > 0) && !ocispec.HasNamespace(spec, specs.MountNamespace) {
 		return errors.New("unable to restrict sys entries without a private MNT namespace")
 	}
-	if (len(spec.Linux.UIDMappings) > 0 || len(spec.Linux.GIDMappings) > 0) && !hasNamespace(spec, specs.UserNamespace) {
+	if (len(spec.Linux.UIDMappings) > 0 || len(spec.Linux.GIDMappings) > 0) && !ocispec.HasNamespace(spec, specs.UserNamespace) {
 		return errors.New("uidMappings and gidMappings require a user namespace")
 	}
 	return nil
@@ -138,7 +140,7 @@ func namespaceBootstrap(spec *specs.Spec) (*bootstrap, error) {
 // planUserns decides how the id maps of a new user namespace get written,
 // and asks the C stage to deny setgroups first when the kernel needs that.
 func (b *bootstrap) planUserns(spec *specs.Spec) error {
-	if !hasNewNamespace(spec, specs.UserNamespace) {
+	if !ocispec.HasNewNamespace(spec, specs.UserNamespace) {
 		return nil
 	}
 	p, err := planIDMaps(spec)
@@ -212,7 +214,7 @@ func (cr *creation) planNamespaces() error {
 // reports init's pid (a create stage).
 func (cr *creation) runCStage() (err error) {
 	cmd := cr.l.cmd
-	stageTimer := phase("nsexec")
+	stageTimer := timing.Phase("nsexec")
 	cr.initPid, err = runStage(cr.l.sock, cr.boot, cr.spec)
 	stageTimer()
 	cr.stageDone = true

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ocirun/runc/libcontainer/internal/fsx"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -58,7 +59,7 @@ type briefState struct {
 }
 
 func (d *stateDir) loadBrief(hooks bool) (*containerState, error) {
-	data, err := readFile(filepath.Join(d.path, stateFile))
+	data, err := fsx.ReadFile(filepath.Join(d.path, stateFile))
 	if err != nil {
 		if os.IsNotExist(err) {
 			return nil, ErrNotExist

@@ -11,6 +11,10 @@ import (
 	"time"
 
 	"github.com/ocirun/runc/libcontainer/cgroup"
+	"github.com/ocirun/runc/libcontainer/internal/fsx"
+	"github.com/ocirun/runc/libcontainer/internal/hooks"
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
+	"github.com/ocirun/runc/libcontainer/internal/timing"
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
@@ -127,7 +131,7 @@ func initAlive(pid int, start uint64) bool {
 
 // procStat returns the start time (field 22) and state (field 3) of pid.
 func procStat(pid int) (uint64, byte, error) {
-	data, err := readFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	data, err := fsx.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, 0, err
 	}
@@ -196,13 +200,13 @@ func (c *Container) start() error {
 	default:
 		return fmt.Errorf("cannot start an already %s container", st)
 	}
-	done := phase("start")
+	done := timing.Phase("start")
 	logrus.Debugf("start %s: releasing init (pid %d)", c.state.ID, c.state.InitPid)
 	if err := openExecFifo(filepath.Join(c.dir.path, fifoName), c.state.InitPid); err != nil {
 		return err
 	}
 	done()
-	runRuntimeHooks(c.state, hookPoststart, running, c.state.InitPid, true)
+	runRuntimeHooks(c.state, hooks.Poststart, running, c.state.InitPid, true)
 	return nil
 }
 
@@ -321,7 +325,7 @@ func (c *Container) Signal(sig unix.Signal, all bool) error {
 	if st == stopped {
 		return errors.New("container not running")
 	}
-	if sig == unix.SIGKILL && !hasNewNamespace(c.state.Config, specs.PIDNamespace) {
+	if sig == unix.SIGKILL && !ocispec.HasNewNamespace(c.state.Config, specs.PIDNamespace) {
 		// Without a pid namespace of its own, the death of init does not
 		// take the other processes with it: kill them all, as runc does.
 		return c.signalAll(sig)
@@ -430,7 +434,7 @@ func (c *Container) Processes() ([]int, error) {
 // Destroy removes a container: with force a live one is killed first. The
 // processes, the cgroups and the state directory all go.
 func (c *Container) Destroy(force bool) error {
-	defer phase("delete")()
+	defer timing.Phase("delete")()
 	st := c.status()
 	logrus.Debugf("delete %s (%s, force %v): stop its processes, remove its cgroups and state", c.state.ID, st, force)
 	switch st {
@@ -445,7 +449,7 @@ func (c *Container) Destroy(force bool) error {
 		}
 	}
 	if st != stopped {
-		if !hasNewNamespace(c.state.Config, specs.PIDNamespace) {
+		if !ocispec.HasNewNamespace(c.state.Config, specs.PIDNamespace) {
 			// The other processes first: none may outlive init.
 			c.signalAll(unix.SIGKILL)
 		}
@@ -482,7 +486,7 @@ func (c *Container) cleanup() error {
 	if err := c.dir.remove(); err != nil {
 		errs = append(errs, fmt.Errorf("remove state: %w", err))
 	}
-	runRuntimeHooks(c.state, hookPoststop, stopped, 0, true)
+	runRuntimeHooks(c.state, hooks.Poststop, stopped, 0, true)
 	return errors.Join(errs...)
 }
 

@@ -40,6 +40,8 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/moby/sys/mountinfo"
 	"github.com/ocirun/runc/libcontainer/cgroup"
+	"github.com/ocirun/runc/libcontainer/internal/hooks"
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
@@ -469,10 +471,10 @@ func (r *restoration) notify(script string, pid int32, fd *os.File) error {
 	st, m := r.c.state, r.m
 	switch script {
 	case "setup-namespaces":
-		if err := runRuntimeHooks(st, hookPrestart, creating, int(pid), false); err != nil {
+		if err := runRuntimeHooks(st, hooks.Prestart, creating, int(pid), false); err != nil {
 			return err
 		}
-		return runRuntimeHooks(st, hookCreateRuntime, creating, int(pid), false)
+		return runRuntimeHooks(st, hooks.CreateRuntime, creating, int(pid), false)
 	case "post-restore":
 		st.InitPid = int(pid)
 		start, _, err := procStat(int(pid))
@@ -1103,7 +1105,7 @@ func hostMounts(bundle, rootfs string, spec *specs.Spec, m cgroups.Manager) []ex
 	var out []extMount
 	for _, mnt := range spec.Mounts {
 		if mnt.Type == "cgroup" || mnt.Type == "cgroup2" {
-			if m == nil || hasNewNamespace(spec, specs.CgroupNamespace) {
+			if m == nil || ocispec.HasNewNamespace(spec, specs.CgroupNamespace) {
 				continue
 			}
 			ops, err := cgroup.MountPlan(m, containerPath(rootfs, mnt.Destination), mnt.Options, false)
@@ -1133,9 +1135,9 @@ func hostMounts(bundle, rootfs string, spec *specs.Spec, m cgroups.Manager) []ex
 	for _, p := range spec.Linux.MaskedPaths {
 		out = append(out, extMount{key: containerPath(rootfs, p), val: "/dev/null"})
 	}
-	if hasNamespace(spec, specs.UserNamespace) {
-		for _, d := range defaultDevices {
-			out = append(out, extMount{key: d.path, val: d.path})
+	if ocispec.HasNamespace(spec, specs.UserNamespace) {
+		for _, d := range ocispec.DefaultDevices {
+			out = append(out, extMount{key: d.Path, val: d.Path})
 		}
 		for _, d := range spec.Linux.Devices {
 			out = append(out, extMount{key: containerPath(rootfs, d.Path), val: d.Path})

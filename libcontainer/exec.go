@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/ocirun/runc/libcontainer/cgroup"
+	"github.com/ocirun/runc/libcontainer/internal/timing"
+	"github.com/ocirun/runc/libcontainer/wire"
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
@@ -43,7 +45,7 @@ type ExecOpts struct {
 // cgroups, its config and the sync with it, the terminal, the pid file and
 // the pidfd; last, in the foreground, the wait.
 func (c *Container) Exec(eo *ExecOpts) (status int, err error) {
-	defer phase("exec")()
+	defer timing.Phase("exec")()
 	if err := c.checkExecStatus(eo.IgnorePaused); err != nil {
 		return -1, err
 	}
@@ -141,7 +143,7 @@ type execution struct {
 	signalsCaught func()
 	l             *initCmd
 	spec          specs.Spec // the container's config with the process
-	cfg           *initConfig
+	cfg           *wire.InitConfig
 	consoleParent *os.File // our end of the console pair, if we made one
 	pidfdSock     *pidfdSender
 	boot          *bootstrap
@@ -178,7 +180,7 @@ func (x *execution) prepareInit() error {
 	x.atExit(l.close)
 	x.spec = *x.c.state.Config
 	x.spec.Process = x.eo.Process
-	x.cfg = &initConfig{ID: x.c.state.ID, Exec: true, Spec: &x.spec, PreserveFDs: x.eo.PreserveFDs}
+	x.cfg = &wire.InitConfig{ID: x.c.state.ID, Exec: true, Spec: &x.spec, PreserveFDs: x.eo.PreserveFDs}
 	return nil
 }
 
@@ -243,7 +245,7 @@ func (x *execution) startInit() error {
 // runCStage runs the C stage, which joins the init's namespaces and
 // reports the process's pid.
 func (x *execution) runCStage() (err error) {
-	stageTimer := phase("nsexec")
+	stageTimer := timing.Phase("nsexec")
 	x.pid, err = runStage(x.l.sock, x.boot, &x.spec)
 	stageTimer()
 	if err != nil {

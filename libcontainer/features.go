@@ -6,6 +6,9 @@ import (
 	"strings"
 
 	"github.com/moby/sys/capability"
+	"github.com/ocirun/runc/libcontainer/internal/hooks"
+	"github.com/ocirun/runc/libcontainer/internal/mountopt"
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
 	"github.com/ocirun/runc/libcontainer/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
@@ -20,8 +23,8 @@ func Features() *features.Features {
 	return &features.Features{
 		OCIVersionMin: "1.0.0",
 		OCIVersionMax: specs.Version,
-		Hooks: []string{hookPrestart, hookCreateRuntime, hookCreateContainer,
-			hookStartContainer, hookPoststart, hookPoststop},
+		Hooks: []string{hooks.Prestart, hooks.CreateRuntime, hooks.CreateContainer,
+			hooks.StartContainer, hooks.Poststart, hooks.Poststop},
 		MountOptions: mountOptionNames(),
 		Linux: &features.Linux{
 			Namespaces:   namespaceNames(),
@@ -45,7 +48,7 @@ func Features() *features.Features {
 			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &t}},
 			NetDevices:      &features.NetDevices{Enabled: &t},
 			// Applied by init with set_mempolicy(2) (mempolicy.go).
-			MemoryPolicy: &features.MemoryPolicy{Modes: sortedKeys(mpolModes), Flags: sortedKeys(mpolFlags)},
+			MemoryPolicy: &features.MemoryPolicy{Modes: sortedKeys(ocispec.MpolModes), Flags: sortedKeys(ocispec.MpolFlags)},
 		},
 		Annotations: map[string]string{
 			"io.github.seccomp.libseccomp.version": fmt.Sprintf("%d.%d.%d", major, minor, micro),
@@ -65,12 +68,7 @@ func sortedKeys[K ~string, V any](m map[K]V) []string {
 }
 
 func mountOptionNames() []string {
-	out := sortedKeys(mountFlagNames)
-	out = append(out, sortedKeys(propagationNames)...)
-	out = append(out, sortedKeys(recAttrNames)...)
-	out = append(out, "idmap", "ridmap") // bind mounts only: see userns/idmap.go
-	sort.Strings(out)
-	return out
+	return mountopt.Names()
 }
 
 func namespaceNames() []string {

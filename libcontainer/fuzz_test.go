@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -70,48 +69,6 @@ func FuzzValidateID(f *testing.F) {
 		p := filepath.Join(root, id)
 		if filepath.Dir(p) != root || filepath.Base(p) != id {
 			t.Fatalf("accepted %q, which resolves to %q", id, p)
-		}
-	})
-}
-
-// FuzzParseMountOptions: mount options come from config.json. Parsing must
-// never panic, every option lands in exactly one place, and only unknown
-// options reach the filesystem as data.
-func FuzzParseMountOptions(f *testing.F) {
-	for _, s := range []string{
-		"", "ro", "rbind,ro,nosuid", "nosuid,strictatime,mode=755,size=65536k", "rshared,rro,rnosuid",
-		"rw,ro,rw", "tmpcopyup,idmap", ",,", "rrelatime", "lowerdir=/a:/b,upperdir=/c",
-	} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		opts := strings.Split(s, ",")
-		o := parseMountOptions(opts)
-		known := 0
-		for _, opt := range opts {
-			_, isFlag := mountFlagNames[opt]
-			_, isProp := propagationNames[opt]
-			_, isRec := recAttrNames[opt]
-			if isFlag || isProp || isRec || opt == "tmpcopyup" || opt == "idmap" || opt == "ridmap" {
-				known++
-			}
-		}
-		for _, d := range o.data {
-			if _, ok := mountFlagNames[d]; ok {
-				t.Fatalf("flag %q passed as data", d)
-			}
-			if _, ok := propagationNames[d]; ok {
-				t.Fatalf("propagation %q passed as data", d)
-			}
-			if _, ok := recAttrNames[d]; ok {
-				t.Fatalf("recursive attribute %q passed as data", d)
-			}
-		}
-		if known+len(o.data) != len(opts) {
-			t.Fatalf("%q: %d known + %d data != %d options", opts, known, len(o.data), len(opts))
-		}
-		if want := slices.Contains(opts, "bind") || slices.Contains(opts, "rbind"); o.bind != want {
-			t.Fatalf("%q: bind = %v", opts, o.bind)
 		}
 	})
 }

@@ -22,9 +22,6 @@ import (
 
 const (
 	recoveryFile = "recovery.json"
-	// syncCreated: init has done everything; the parent saves the state
-	// and answers syncContinue, after which init disarms its death signal.
-	syncCreated = "created"
 )
 
 // ErrDamagedState is wrapped by the error of a state file that exists but
@@ -37,27 +34,6 @@ func damagedState(path, why string) error {
 
 // errInitExited: init went away during create without saying why.
 var errInitExited = errors.New("container init exited during create")
-
-// awaitStateSaved is init's half of the syncCreated exchange.
-func awaitStateSaved(enc jsonEncoder, dec jsonDecoder) error {
-	if err := enc.Encode(syncMsg{Type: syncCreated}); err != nil {
-		return errParentGone
-	}
-	var msg syncMsg
-	if err := dec.Decode(&msg); err != nil {
-		return errParentGone
-	}
-	if msg.Type != syncContinue {
-		return fmt.Errorf("unexpected message %q from parent", msg.Type)
-	}
-	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, 0, 0, 0, 0); err != nil {
-		return fmt.Errorf("clear parent death signal: %w", err)
-	}
-	return nil
-}
-
-type jsonEncoder interface{ Encode(any) error }
-type jsonDecoder interface{ Decode(any) error }
 
 // saveRecovery writes what delete needs to clean up after a create that
 // did not finish: the state without its config.

@@ -5,25 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/sirupsen/logrus"
-	"golang.org/x/sys/unix"
 )
 
-// The log pipe: `runc init`, both its C stage and its Go side, writes its
-// log lines to the pipe named by _OCIRUN_LOGPIPE, one JSON object per line
-// ({"level":"debug","msg":"..."} plus any fields: logrus's JSON format).
-// The runtime reads them and logs each again through its own logger, so
-// they reach --log, in --log-format, with the runtime's own lines.
-// _OCIRUN_LOGLEVEL is the runtime's logrus level (5 is debug): init logs
-// nothing below it. A line of up to PIPE_BUF bytes is written at once, so
-// the lines of the C stage and of init never mix.
-const (
-	logPipeEnv  = "_OCIRUN_LOGPIPE"
-	logLevelEnv = "_OCIRUN_LOGLEVEL"
-)
+// The log pipe (wire.EnvLogPipe): `runc init` writes its log lines there
+// as JSON; the runtime relays them to its own logger.
 
 // logRelay forwards the lines of one init's log pipe.
 type logRelay struct {
@@ -76,30 +64,3 @@ func (l *logRelay) wait() {
 	case <-time.After(2 * time.Second):
 	}
 }
-
-// initLogging makes init's logrus write JSON lines to the log pipe the
-// runtime gave it; the pipe is closed on exec, so the container's
-// process never holds it. It returns the function that closes the pipe,
-// after which init logs nothing more.
-func initLogging() func() {
-	logrus.SetOutput(discard{})
-	fd, err := strconv.Atoi(os.Getenv(logPipeEnv))
-	if err != nil || fd < 3 {
-		return func() {}
-	}
-	unix.CloseOnExec(fd)
-	f := os.NewFile(uintptr(fd), "log-pipe")
-	if lvl, err := strconv.Atoi(os.Getenv(logLevelEnv)); err == nil {
-		logrus.SetLevel(logrus.Level(lvl))
-	}
-	logrus.SetFormatter(new(logrus.JSONFormatter))
-	logrus.SetOutput(f)
-	return func() {
-		logrus.SetOutput(discard{})
-		f.Close()
-	}
-}
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }

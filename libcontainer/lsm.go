@@ -1,13 +1,10 @@
 package libcontainer
 
 import (
-	"errors"
 	"fmt"
 	"os"
-	"strconv"
 
-	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
-	"github.com/cyphar/filepath-securejoin/pathrs-lite/procfs"
+	"github.com/ocirun/runc/libcontainer/internal/fsx"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -26,7 +23,7 @@ func apparmorEnabled() bool {
 	if _, err := os.Stat("/sys/kernel/security/apparmor"); err != nil {
 		return false
 	}
-	b, err := readFile("/sys/module/apparmor/parameters/enabled")
+	b, err := fsx.ReadFile("/sys/module/apparmor/parameters/enabled")
 	return err == nil && len(b) > 0 && b[0] == 'Y'
 }
 
@@ -56,67 +53,6 @@ func validateLSM(spec *specs.Spec) error {
 	}
 	if spec.Linux != nil && spec.Linux.MountLabel != "" && !selinuxEnabled() {
 		return fmt.Errorf("mount label %q is set, but SELinux is not enabled on this host", spec.Linux.MountLabel)
-	}
-	return nil
-}
-
-// withMountLabel gives a mount that takes one the SELinux context of
-// linux.mountLabel. procfs, sysfs and cgroup filesystems cannot be
-// labelled, and a bind mount keeps the labels of its source.
-func withMountLabel(m specs.Mount, label string) specs.Mount {
-	if label == "" || m.Type == "bind" || parseMountOptions(m.Options).bind {
-		return m
-	}
-	switch m.Type {
-	case "proc", "sysfs", "cgroup", "cgroup2", "mqueue":
-		return m
-	}
-	m.Options = append(append([]string(nil), m.Options...), "context="+strconv.Quote(label))
-	return m
-}
-
-// applyLSM asks for the process's AppArmor profile and SELinux label at
-// its execve. The attribute files are reached through a procfs handle
-// that is checked to be one: the container's /proc could send a write to
-// another file of the kernel's.
-func applyLSM(p *specs.Process) error {
-	defer phase("init:lsm")()
-	if p.ApparmorProfile == "" && p.SelinuxLabel == "" {
-		return nil
-	}
-	proc, err := procfs.OpenProcRoot()
-	if err != nil {
-		return fmt.Errorf("open procfs: %w", err)
-	}
-	defer proc.Close()
-	write := func(attr, value string) error {
-		f, closer, err := proc.OpenThreadSelf(attr)
-		if err != nil {
-			return err
-		}
-		defer closer()
-		defer f.Close()
-		w, err := pathrs.Reopen(f, unix.O_WRONLY|unix.O_CLOEXEC)
-		if err != nil {
-			return err
-		}
-		defer w.Close()
-		_, err = w.WriteString(value)
-		return err
-	}
-	if p.ApparmorProfile != "" {
-		err := write("attr/apparmor/exec", "exec "+p.ApparmorProfile)
-		if errors.Is(err, os.ErrNotExist) {
-			err = write("attr/exec", "exec "+p.ApparmorProfile) // before Linux 5.8
-		}
-		if err != nil {
-			return fmt.Errorf("apply apparmor profile %q: %w", p.ApparmorProfile, err)
-		}
-	}
-	if p.SelinuxLabel != "" {
-		if err := write("attr/exec", p.SelinuxLabel); err != nil {
-			return fmt.Errorf("apply selinux label %q: %w", p.SelinuxLabel, err)
-		}
 	}
 	return nil
 }

@@ -3,39 +3,16 @@ package libcontainer
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
-	"unsafe"
 
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 )
 
 // linux.memoryPolicy: the NUMA memory policy of the container's process
 // (and of every process exec'd into it), set with set_mempolicy(2) by init
 // on the thread that execs; the kernel keeps it across execve and passes
 // it on to children.
-
-// Mode numbers of <linux/mempolicy.h>.
-var mpolModes = map[specs.MemoryPolicyModeType]int{
-	specs.MpolDefault:            0,
-	specs.MpolPreferred:          1,
-	specs.MpolBind:               2,
-	specs.MpolInterleave:         3,
-	specs.MpolLocal:              4,
-	specs.MpolPreferredMany:      5,
-	specs.MpolWeightedInterleave: 6,
-}
-
-// Mode flags, or'ed into the mode.
-var mpolFlags = map[specs.MemoryPolicyFlagType]int{
-	specs.MpolFNumaBalancing: 1 << 13,
-	specs.MpolFRelativeNodes: 1 << 14,
-	specs.MpolFStaticNodes:   1 << 15,
-}
-
-// maxNumaNode is the highest node number accepted in linux.memoryPolicy.nodes.
-const maxNumaNode = 4095
 
 // validateMemoryPolicy checks linux.memoryPolicy before anything is made.
 func validateMemoryPolicy(p *specs.LinuxMemoryPolicy) error {
@@ -45,12 +22,12 @@ func validateMemoryPolicy(p *specs.LinuxMemoryPolicy) error {
 	if p.Mode == "" {
 		return fmt.Errorf("linux.memoryPolicy: mode must be specified")
 	}
-	if _, ok := mpolModes[p.Mode]; !ok {
+	if _, ok := ocispec.MpolModes[p.Mode]; !ok {
 		return fmt.Errorf("linux.memoryPolicy: invalid mode %q", p.Mode)
 	}
 	seen := map[specs.MemoryPolicyFlagType]bool{}
 	for _, f := range p.Flags {
-		if _, ok := mpolFlags[f]; !ok {
+		if _, ok := ocispec.MpolFlags[f]; !ok {
 			return fmt.Errorf("linux.memoryPolicy: invalid flag %q", f)
 		}
 		seen[f] = true
@@ -58,7 +35,7 @@ func validateMemoryPolicy(p *specs.LinuxMemoryPolicy) error {
 	if seen[specs.MpolFStaticNodes] && seen[specs.MpolFRelativeNodes] {
 		return fmt.Errorf("linux.memoryPolicy: flags %s and %s exclude each other", specs.MpolFStaticNodes, specs.MpolFRelativeNodes)
 	}
-	nodes, err := parseNodeList(p.Nodes)
+	nodes, err := ocispec.ParseNodeList(p.Nodes)
 	if err != nil {
 		return err
 	}
@@ -75,7 +52,7 @@ func validateMemoryPolicy(p *specs.LinuxMemoryPolicy) error {
 	// A node the host can never have is refused here, with its name,
 	// rather than as EINVAL from init.
 	if possible, err := os.ReadFile("/sys/devices/system/node/possible"); err == nil {
-		have, err := parseNodeList(strings.TrimSpace(string(possible)))
+		have, err := ocispec.ParseNodeList(strings.TrimSpace(string(possible)))
 		if err == nil && len(have) > 0 {
 			ok := map[int]bool{}
 			for _, n := range have {
@@ -87,74 +64,6 @@ func validateMemoryPolicy(p *specs.LinuxMemoryPolicy) error {
 				}
 			}
 		}
-	}
-	return nil
-}
-
-// parseNodeList reads a node list such as "0-3,7".
-func parseNodeList(list string) ([]int, error) {
-	if strings.TrimSpace(list) == "" {
-		return nil, nil
-	}
-	var nodes []int
-	for _, part := range strings.Split(list, ",") {
-		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
-		a, err := strconv.Atoi(lo)
-		b := a
-		if err == nil && isRange {
-			b, err = strconv.Atoi(hi)
-		}
-		if err != nil || a < 0 || b < a {
-			return nil, fmt.Errorf("linux.memoryPolicy: invalid nodes %q", list)
-		}
-		if b > maxNumaNode {
-			return nil, fmt.Errorf("linux.memoryPolicy: node %d in %q is above the highest node number %d", b, list, maxNumaNode)
-		}
-		for n := a; n <= b; n++ {
-			nodes = append(nodes, n)
-		}
-	}
-	return nodes, nil
-}
-
-// applyMemoryPolicy sets the policy of the calling thread (the one that
-// will execve). It must come before seccomp, which may deny the call.
-func applyMemoryPolicy(p *specs.LinuxMemoryPolicy) error {
-	if p == nil {
-		return nil
-	}
-	mode := mpolModes[p.Mode]
-	for _, f := range p.Flags {
-		mode |= mpolFlags[f]
-	}
-	nodes, err := parseNodeList(p.Nodes)
-	if err != nil {
-		return err
-	}
-	var mask *uint64
-	var maxNode uintptr
-	if len(nodes) > 0 {
-		words := make([]uint64, maxNumaNode/64+1)
-		for _, n := range nodes {
-			words[n/64] |= 1 << (n % 64)
-		}
-		mask = &words[0]
-		// The kernel reads maxnode-1 bits.
-		maxNode = uintptr(len(words)*64 + 1)
-	}
-	if _, _, errno := unix.Syscall(unix.SYS_SET_MEMPOLICY, uintptr(mode), uintptr(unsafe.Pointer(mask)), maxNode); errno != 0 {
-		desc := string(p.Mode)
-		if len(p.Flags) > 0 {
-			fs := make([]string, len(p.Flags))
-			for i, f := range p.Flags {
-				fs[i] = string(f)
-			}
-			desc += "|" + strings.Join(fs, "|")
-		}
-		if p.Nodes != "" {
-			desc += " nodes " + p.Nodes
-		}
-		return fmt.Errorf("set_mempolicy %s: %w", desc, errno)
 	}
 	return nil
 }

@@ -1,25 +1,10 @@
 package libcontainer
 
 import (
-	"reflect"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
-
-func TestParseNodeList(t *testing.T) {
-	for in, want := range map[string][]int{"": nil, " ": nil, "0": {0}, "0-2,5": {0, 1, 2, 5}, "4095": {4095}} {
-		got, err := parseNodeList(in)
-		if err != nil || !reflect.DeepEqual(got, want) {
-			t.Errorf("parseNodeList(%q) = %v, %v; want %v", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"x", "-1", "2-1", "0,", "4096", "0-5000", "1-"} {
-		if _, err := parseNodeList(in); err == nil {
-			t.Errorf("parseNodeList(%q) accepted", in)
-		}
-	}
-}
 
 func TestValidateMemoryPolicy(t *testing.T) {
 	ok := []specs.LinuxMemoryPolicy{

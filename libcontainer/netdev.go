@@ -15,6 +15,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netlink/nl"
@@ -60,7 +61,7 @@ func validateNetDevices(spec *specs.Spec) error {
 	if spec.Linux == nil || len(spec.Linux.NetDevices) == 0 {
 		return nil
 	}
-	if !hasNamespace(spec, specs.NetworkNamespace) {
+	if !ocispec.HasNamespace(spec, specs.NetworkNamespace) {
 		return errors.New("unable to move network devices without a private NET namespace")
 	}
 	targets := map[string]string{}

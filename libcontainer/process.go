@@ -15,7 +15,11 @@ import (
 	"time"
 
 	"github.com/ocirun/runc/libcontainer/cgroup"
+	"github.com/ocirun/runc/libcontainer/internal/hooks"
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
+	"github.com/ocirun/runc/libcontainer/internal/timing"
 	"github.com/ocirun/runc/libcontainer/nsenter"
+	"github.com/ocirun/runc/libcontainer/wire"
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
@@ -50,44 +54,6 @@ type CreateOpts struct {
 	signalsCaught func()
 }
 
-// initConfig is what the parent sends to the Go side of init.
-type initConfig struct {
-	ID           string                   `json:"id"`
-	Exec         bool                     `json:"exec,omitempty"`
-	Spec         *specs.Spec              `json:"spec"`
-	Rootfs       string                   `json:"rootfs"`
-	Bundle       string                   `json:"bundle"`
-	NoPivot      bool                     `json:"no_pivot,omitempty"`
-	NoNewKeyring bool                     `json:"no_new_keyring,omitempty"`
-	PreserveFDs  int                      `json:"preserve_fds,omitempty"`
-	FifoFd       int                      `json:"fifo_fd"`
-	ConsoleFd    int                      `json:"console_fd,omitempty"`
-	CgroupMounts map[int][]cgroup.MountOp `json:"cgroup_mounts,omitempty"`
-	// HostDevices: the container is in a user namespace, where device
-	// nodes are bind-mounted from the host (mknod is refused) and mounts
-	// inherited from the host have locked flags.
-	HostDevices bool `json:"host_devices,omitempty"`
-	// RuntimeSources: init asks the runtime for the sources of id-mapped
-	// mounts, and in a user namespace of every bind mount (mountsource.go).
-	RuntimeSources bool `json:"runtime_sources,omitempty"`
-	// HookState is what createContainer and startContainer hooks, run by
-	// init, get on stdin (with init's pid as the host sees it).
-	HookState *specs.State `json:"hook_state,omitempty"`
-	sock      *os.File     // init's end of the init socket (in init)
-}
-
-// syncMsg is a message between the parent and the Go side of init.
-type syncMsg struct {
-	Type    string `json:"type"`
-	Message string `json:"message,omitempty"`
-}
-
-const (
-	syncReady    = "ready"    // init: mounts done, parent may apply resources
-	syncContinue = "continue" // parent: carry on
-	syncError    = "error"
-)
-
 // Create does every step of container creation and leaves its init blocked
 // on the exec fifo. On failure nothing is left behind.
 //
@@ -100,7 +66,7 @@ const (
 // init (resources and hooks on "ready", the state saved on "created"),
 // and last the pidfd and pid file.
 func Create(opts Options, co *CreateOpts) (c *Container, err error) {
-	defer phase("create")()
+	defer timing.Phase("create")()
 	logrus.Debugf("create %s: bundle %s, root %s", co.ID, co.Bundle, opts.Root)
 	// init's parent death signal follows the thread that starts it: keep
 	// that thread alive (a locked thread only ends with its goroutine).
@@ -154,7 +120,7 @@ type creation struct {
 
 	fifo      *os.File // the exec fifo (O_PATH), passed to init
 	l         *initCmd
-	cfg       *initConfig
+	cfg       *wire.InitConfig
 	boot      *bootstrap
 	pidfdSock *pidfdSender
 	sources   *mountSourcer
@@ -243,7 +209,7 @@ func (cr *creation) prepareInit() error {
 	}
 	cr.l = l
 	cr.atExit(l.close)
-	cr.cfg = &initConfig{
+	cr.cfg = &wire.InitConfig{
 		ID:           co.ID,
 		Spec:         cr.spec,
 		Rootfs:       cr.rootfs,
@@ -302,7 +268,7 @@ func (cr *creation) joinCgroupsEarly() error {
 	// path (it cannot run anything before it is told to go on).
 	// Rootless, it is done early too: the cgroup mounts are planned from
 	// the cgroups that could be joined.
-	cr.early = hasNewNamespace(cr.spec, specs.CgroupNamespace) || cr.opts.Rootless
+	cr.early = ocispec.HasNewNamespace(cr.spec, specs.CgroupNamespace) || cr.opts.Rootless
 	if cr.early {
 		if err := applyCgroup(cr.m, cr.l.cmd.Process.Pid, cr.spec); err != nil {
 			return fmt.Errorf("apply cgroup: %w", err)
@@ -348,12 +314,12 @@ func (cr *creation) sendConfig() (err error) {
 	if cfg.CgroupMounts, err = cgroupMountsFor(planm, spec); err != nil {
 		return err
 	}
-	cfg.HostDevices = hasNamespace(spec, specs.UserNamespace)
+	cfg.HostDevices = ocispec.HasNamespace(spec, specs.UserNamespace)
 	// Joining the container's mount namespace takes privilege.
 	cfg.RuntimeSources = os.Geteuid() == 0
 	cr.sources = newMountSourcer(spec, cr.co.Bundle, cr.initPid)
 	cr.atExit(cr.sources.close)
-	if len(hooksOf(spec, hookCreateContainer)) > 0 || len(hooksOf(spec, hookStartContainer)) > 0 {
+	if len(hooks.Of(spec, hooks.CreateContainer)) > 0 || len(hooks.Of(spec, hooks.StartContainer)) > 0 {
 		cfg.HookState = hookState(cr.c.state, creating, cr.initPid)
 	}
 	return sendJSON(cr.l.sock, cfg)
@@ -401,16 +367,16 @@ func (cr *creation) syncInit() error {
 // onReady: init's mounts are done. The cgroup resources are set and the
 // runtime's own hooks run, before pivot_root.
 func (cr *creation) onReady() error {
-	setDone := phase("cgroup-resources")
+	setDone := timing.Phase("cgroup-resources")
 	if err := cr.m.Set(cr.cgcfg.Resources); err != nil {
 		return fmt.Errorf("set cgroup resources: %w", err)
 	}
 	setDone()
 	// The runtime's own hooks, after the mounts and before pivot_root.
-	if err := runRuntimeHooks(cr.c.state, hookPrestart, creating, cr.initPid, false); err != nil {
+	if err := runRuntimeHooks(cr.c.state, hooks.Prestart, creating, cr.initPid, false); err != nil {
 		return err
 	}
-	return runRuntimeHooks(cr.c.state, hookCreateRuntime, creating, cr.initPid, false)
+	return runRuntimeHooks(cr.c.state, hooks.CreateRuntime, creating, cr.initPid, false)
 }
 
 // onCreated: init is set up and waits. The state is saved then: from
@@ -435,7 +401,7 @@ func (cr *creation) handOver() error {
 	return nil
 }
 
-func sendJSON(sock *os.File, cfg *initConfig) error {
+func sendJSON(sock *os.File, cfg *wire.InitConfig) error {
 	if err := json.NewEncoder(sock).Encode(cfg); err != nil {
 		return fmt.Errorf("send config to init: %w", err)
 	}
@@ -504,13 +470,13 @@ func newInitCmd(dir string, preserveFDs int) (*initCmd, error) {
 	// caller's, and keeps them open for good: containermaxprocs=0 has the
 	// runtime close them at once. init clears its environment before
 	// anything of the container's runs.
-	l.cmd.Env = []string{"_OCIRUN_INITPIPE=" + strconv.Itoa(l.nextFd(l.child)), "GOMAXPROCS=1", "GODEBUG=containermaxprocs=0"}
+	l.cmd.Env = []string{wire.EnvInitPipe + "=" + strconv.Itoa(l.nextFd(l.child)), "GOMAXPROCS=1", "GODEBUG=containermaxprocs=0"}
 	if l.logR, l.logW, err = os.Pipe(); err != nil {
 		l.close()
 		return nil, fmt.Errorf("init log pipe: %w", err)
 	}
-	l.cmd.Env = append(l.cmd.Env, logPipeEnv+"="+strconv.Itoa(l.nextFd(l.logW)),
-		logLevelEnv+"="+strconv.Itoa(int(logrus.GetLevel())))
+	l.cmd.Env = append(l.cmd.Env, wire.EnvLogPipe+"="+strconv.Itoa(l.nextFd(l.logW)),
+		wire.EnvLogLevel+"="+strconv.Itoa(int(logrus.GetLevel())))
 	return l, nil
 }
 
@@ -557,7 +523,7 @@ func parentSync(sock *os.File, onReady func() error, seccompAgent func(*os.File)
 }
 
 // parentSyncCreate is parentSync for create: onCreated saves the state
-// when init says it is done (syncCreated); an init that goes away before
+// when init says it is done (wire.SyncCreated); an init that goes away before
 // that has failed (errInitExited).
 func parentSyncCreate(sock *os.File, onReady, onCreated func() error, seccompAgent func(*os.File) error, mountSource func(string) (*os.File, error)) error {
 	created := false
@@ -565,7 +531,7 @@ func parentSyncCreate(sock *os.File, onReady, onCreated func() error, seccompAge
 	defer r.close()
 	dec := json.NewDecoder(r)
 	for {
-		var msg syncMsg
+		var msg wire.SyncMsg
 		if err := dec.Decode(&msg); err != nil {
 			if err == io.EOF {
 				if onCreated != nil && !created {
@@ -576,35 +542,35 @@ func parentSyncCreate(sock *os.File, onReady, onCreated func() error, seccompAge
 			return fmt.Errorf("read from init: %w", err)
 		}
 		switch msg.Type {
-		case syncError:
+		case wire.SyncError:
 			return &initError{errors.New(msg.Message)}
-		case syncReady:
+		case wire.SyncReady:
 			if onReady == nil {
 				return errors.New("unexpected ready message from init")
 			}
 			if err := onReady(); err != nil {
 				return &initError{err}
 			}
-			if err := json.NewEncoder(sock).Encode(syncMsg{Type: syncContinue}); err != nil {
+			if err := json.NewEncoder(sock).Encode(wire.SyncMsg{Type: wire.SyncContinue}); err != nil {
 				return fmt.Errorf("write to init: %w", err)
 			}
-		case syncMountSource:
+		case wire.SyncMountSource:
 			if mountSource == nil {
 				return errors.New("unexpected mount source request from init")
 			}
 			f, err := mountSource(msg.Message)
-			err = answerMountSource(sock, f, err)
+			err = wire.AnswerMountSource(sock, f, err)
 			if f != nil {
 				f.Close()
 			}
 			if err != nil {
 				return err
 			}
-		case syncSeccompFd:
+		case wire.SyncSeccompFd:
 			if err := handleSeccompFd(r, seccompAgent); err != nil {
 				return &initError{err}
 			}
-		case syncCreated:
+		case wire.SyncCreated:
 			if onCreated == nil || created {
 				return errors.New("unexpected created message from init")
 			}
@@ -612,7 +578,7 @@ func parentSyncCreate(sock *os.File, onReady, onCreated func() error, seccompAge
 				return err
 			}
 			created = true
-			if err := json.NewEncoder(sock).Encode(syncMsg{Type: syncContinue}); err != nil {
+			if err := json.NewEncoder(sock).Encode(wire.SyncMsg{Type: wire.SyncContinue}); err != nil {
 				return fmt.Errorf("write to init: %w", err)
 			}
 		default:
@@ -621,27 +587,30 @@ func parentSyncCreate(sock *os.File, onReady, onCreated func() error, seccompAge
 	}
 }
 
-func cgroupMountsFor(m cgroups.Manager, spec *specs.Spec) (map[int][]cgroup.MountOp, error) {
-	var out map[int][]cgroup.MountOp
+func cgroupMountsFor(m cgroups.Manager, spec *specs.Spec) (map[int][]wire.CgroupMountOp, error) {
+	var out map[int][]wire.CgroupMountOp
 	for i, mnt := range spec.Mounts {
 		if mnt.Type != "cgroup" && mnt.Type != "cgroup2" {
 			continue
 		}
-		ops, err := cgroup.MountPlan(m, mnt.Destination, mnt.Options, hasNewNamespace(spec, specs.CgroupNamespace))
+		ops, err := cgroup.MountPlan(m, mnt.Destination, mnt.Options, ocispec.HasNewNamespace(spec, specs.CgroupNamespace))
 		if err != nil {
 			return nil, fmt.Errorf("plan cgroup mount at %s: %w", mnt.Destination, err)
 		}
 		if out == nil {
-			out = map[int][]cgroup.MountOp{}
+			out = map[int][]wire.CgroupMountOp{}
 		}
-		out[i] = ops
+		out[i] = make([]wire.CgroupMountOp, len(ops))
+		for j, op := range ops {
+			out[i][j] = wire.CgroupMountOp(op)
+		}
 	}
 	return out, nil
 }
 
 // hostRootIDs returns the host uid and gid of the container's root.
 func hostRootIDs(spec *specs.Spec) (int, int) {
-	if !hasNewNamespace(spec, specs.UserNamespace) {
+	if !ocispec.HasNewNamespace(spec, specs.UserNamespace) {
 		return 0, 0
 	}
 	find := func(m []specs.LinuxIDMapping) int {
@@ -661,35 +630,11 @@ func hostRootIDs(spec *specs.Spec) (int, int) {
 func setInitialAffinity(pid int, p *specs.Process) error {
 	if a := p.ExecCPUAffinity; a != nil && a.Initial != "" {
 		logrus.Debugf("set initial CPU affinity of pid %d to %s", pid, a.Initial)
-		if err := setAffinity(pid, a.Initial); err != nil {
+		if err := ocispec.SetAffinity(pid, a.Initial); err != nil {
 			return fmt.Errorf("set initial CPU affinity %q: %w", a.Initial, err)
 		}
 	}
 	return nil
-}
-
-func hasNamespace(spec *specs.Spec, t specs.LinuxNamespaceType) bool {
-	if spec.Linux == nil {
-		return false
-	}
-	for _, ns := range spec.Linux.Namespaces {
-		if ns.Type == t {
-			return true
-		}
-	}
-	return false
-}
-
-func hasNewNamespace(spec *specs.Spec, t specs.LinuxNamespaceType) bool {
-	if spec.Linux == nil {
-		return false
-	}
-	for _, ns := range spec.Linux.Namespaces {
-		if ns.Type == t && ns.Path == "" {
-			return true
-		}
-	}
-	return false
 }
 
 func dialConsoleSocket(path string) (*os.File, error) {

@@ -18,6 +18,8 @@ import (
 	"strconv"
 
 	"github.com/ocirun/runc/libcontainer/cgroup"
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
+	"github.com/ocirun/runc/libcontainer/internal/timing"
 	"github.com/ocirun/runc/libcontainer/userns"
 	"github.com/opencontainers/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -45,7 +47,7 @@ var planIDMaps = userns.PlanMaps
 // paths it could not use; limits asked for then fail in Set with a clear
 // error), as runc does.
 func applyCgroup(m cgroups.Manager, pid int, spec *specs.Spec) error {
-	defer phase("cgroup")()
+	defer timing.Phase("cgroup")()
 	logrus.Debugf("cgroup: moving pid %d into the container's cgroups", pid)
 	err := m.Apply(pid)
 	if err == nil {
@@ -53,7 +55,7 @@ func applyCgroup(m cgroups.Manager, pid int, spec *specs.Spec) error {
 	}
 	if errors.Is(err, cgroups.ErrRootless) {
 		logrus.Debugf("rootless: no access to (some of) the cgroups, continuing without them: %v", err)
-		if !hasNewNamespace(spec, specs.PIDNamespace) {
+		if !ocispec.HasNewNamespace(spec, specs.PIDNamespace) {
 			logrus.Warn("a rootless container without cgroups and without a pid namespace: its processes cannot all be found to kill them")
 		}
 		return nil
@@ -115,7 +117,7 @@ func (c *Container) containerPids(m cgroups.Manager) ([]int, error) {
 	if !initAlive(c.state.InitPid, c.state.InitStart) {
 		return []int{}, nil
 	}
-	return pidNamespacePids(c.state.InitPid, hasNewNamespace(c.state.Config, specs.PIDNamespace))
+	return pidNamespacePids(c.state.InitPid, ocispec.HasNewNamespace(c.state.Config, specs.PIDNamespace))
 }
 
 // joinedCgroups hides the cgroups a rootless runtime could not make, so

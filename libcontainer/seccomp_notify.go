@@ -1,7 +1,6 @@
 package libcontainer
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,50 +14,11 @@ import (
 )
 
 // SCMP_ACT_NOTIFY: the filter's listener goes from init to the runtime
-// (with the sync message syncSeccompFd, over the init socket, as
+// (with the sync message wire.SyncSeccompFd, over the init socket, as
 // SCM_RIGHTS), and from the runtime to the seccomp agent at
 // linux.seccomp.listenerPath, together with the container's state, as the
 // runtime spec's "container process state" describes. The runtime then
 // closes its copy: only the agent holds the listener.
-
-const syncSeccompFd = "seccomp-fd" // init: here is the listener of my filter
-
-// listenerSender prepares, before the filter is loaded, the hand-over of
-// its listener: the message and its control data are built now, so that
-// afterwards only sendmsg(2) runs (with nothing allocated) before the
-// runtime has the listener.
-func listenerSender(sock *os.File) (func(listener int) error, error) {
-	msg, err := json.Marshal(syncMsg{Type: syncSeccompFd})
-	if err != nil {
-		return nil, err
-	}
-	msg = append(msg, '\n')
-	oob := unix.UnixRights(0)
-	fdAt := unix.CmsgLen(0)
-	rc, err := sock.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
-	var n int
-	var serr error
-	write := func(fd uintptr) bool {
-		n, serr = unix.SendmsgN(int(fd), msg, oob, nil, 0)
-		return serr != unix.EAGAIN
-	}
-	return func(listener int) error {
-		binary.NativeEndian.PutUint32(oob[fdAt:], uint32(listener))
-		if err := rc.Write(write); err != nil {
-			return err
-		}
-		if serr != nil {
-			return serr
-		}
-		if n != len(msg) {
-			return io.ErrShortWrite
-		}
-		return nil
-	}, nil
-}
 
 // syncReader reads the init socket with recvmsg(2), so that descriptors
 // sent along with a message are kept (read(2) would close them) until the
@@ -173,7 +133,7 @@ func sendToSeccompAgent(path string, ps *specs.ContainerProcessState, listener *
 	return nil
 }
 
-// handleSeccompFd is the parent's answer to syncSeccompFd.
+// handleSeccompFd is the parent's answer to wire.SyncSeccompFd.
 func handleSeccompFd(r *syncReader, agent func(*os.File) error) error {
 	listener := r.takeFd()
 	if listener == nil {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ocirun/runc/libcontainer/wire"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -38,7 +39,7 @@ func sameFile(t *testing.T, a, b *os.File) bool {
 // of the stream would have lost it.
 func TestListenerHandOver(t *testing.T) {
 	parent, child := socketpair(t)
-	send, err := listenerSender(child)
+	send, err := wire.SeccompListenerSender(child)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,11 +49,11 @@ func TestListenerHandOver(t *testing.T) {
 	}
 	defer f.Close()
 	enc := json.NewEncoder(child)
-	enc.Encode(syncMsg{Type: syncReady})
+	enc.Encode(wire.SyncMsg{Type: wire.SyncReady})
 	if err := send(int(f.Fd())); err != nil {
 		t.Fatal(err)
 	}
-	enc.Encode(syncMsg{Type: syncError, Message: "after"})
+	enc.Encode(wire.SyncMsg{Type: wire.SyncError, Message: "after"})
 	child.Close()
 
 	r := newSyncReader(parent)
@@ -61,16 +62,16 @@ func TestListenerHandOver(t *testing.T) {
 	var got []string
 	var received *os.File
 	for {
-		var m syncMsg
+		var m wire.SyncMsg
 		if err := dec.Decode(&m); err != nil {
 			break
 		}
 		got = append(got, m.Type)
-		if m.Type == syncSeccompFd {
+		if m.Type == wire.SyncSeccompFd {
 			received = r.takeFd()
 		}
 	}
-	if len(got) != 3 || got[0] != syncReady || got[1] != syncSeccompFd || got[2] != syncError {
+	if len(got) != 3 || got[0] != wire.SyncReady || got[1] != wire.SyncSeccompFd || got[2] != wire.SyncError {
 		t.Fatalf("messages %v", got)
 	}
 	if received == nil {

@@ -45,7 +45,7 @@ func (c *stageCmd) Start() error {
 	}
 	path := c.Path
 	if c.Exe != nil {
-		fd, err := exeFd(c.Exe, len(files))
+		fd, err := exeFd(c.Exe, files)
 		if err != nil {
 			return &os.PathError{Op: "fork/exec", Path: c.Path, Err: err}
 		}
@@ -64,15 +64,21 @@ func (c *stageCmd) Start() error {
 
 // exeFd returns a close-on-exec copy of exe numbered where the child of
 // syscall.StartProcess leaves it alone until execve resolves
-// /proc/self/fd/N. The child puts the n passed files on 0..n-1, and first
-// moves each that a lower slot would overwrite, and its error pipe, to
-// n, n+1, ... (at most n+1 numbers). A handle below 2n+2 may therefore be
-// replaced by one of those files before the exec: the runtime's own
-// number for the binary, say 3, is init's socket in the child, and
-// execve of a socket fails with EACCES ("fork/exec /proc/self/fd/3:
-// permission denied", seen when another goroutine had just freed fd 3).
-func exeFd(exe *os.File, n int) (int, error) {
-	fd, err := unix.FcntlInt(exe.Fd(), unix.F_DUPFD_CLOEXEC, 2*n+2)
+// /proc/self/fd/N. With n files to pass, the child first moves its error
+// pipe, and each file that a lower slot would overwrite, to the numbers
+// above both n and the highest of the files' numbers (m): at most n+1 of
+// them, from max(n, m)+1 up. Then it puts the files on 0..n-1. A handle
+// in either range may be replaced by a file before the exec: the
+// runtime's number for the binary, say 3, is init's socket in the child,
+// or the error pipe lands on it, and execve of a socket or a pipe fails
+// with EACCES ("fork/exec /proc/self/fd/3: permission denied", seen in
+// CI when another goroutine had just freed low numbers).
+func exeFd(exe *os.File, files []uintptr) (int, error) {
+	top := len(files)
+	for _, f := range files {
+		top = max(top, int(f))
+	}
+	fd, err := unix.FcntlInt(exe.Fd(), unix.F_DUPFD_CLOEXEC, top+len(files)+3)
 	runtime.KeepAlive(exe)
 	return fd, err
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ocirun/runc/libcontainer/internal/fsx"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -78,7 +79,7 @@ func openStateDir(root, id string, exclusive bool) (*stateDir, error) {
 		return nil, err
 	}
 	p := filepath.Join(root, id)
-	f, err := openDir(p)
+	f, err := fsx.OpenDir(p)
 	if err != nil {
 		if os.IsNotExist(err) || errors.Is(err, unix.ENOTDIR) || errors.Is(err, unix.ELOOP) {
 			return nil, ErrNotExist
@@ -112,7 +113,7 @@ func newStateDir(root, id string) (*stateDir, error) {
 		}
 		return nil, fmt.Errorf("create container state %s: %w", p, err)
 	}
-	f, err := openDir(p)
+	f, err := fsx.OpenDir(p)
 	if err == nil {
 		err = flockRetry(int(f.Fd()), unix.LOCK_EX)
 	}
@@ -145,7 +146,7 @@ func (d *stateDir) remove() error {
 }
 
 func (d *stateDir) load() (*containerState, error) {
-	data, err := readFile(filepath.Join(d.path, stateFile))
+	data, err := fsx.ReadFile(filepath.Join(d.path, stateFile))
 	if err != nil {
 		if os.IsNotExist(err) {
 			return nil, ErrNotExist

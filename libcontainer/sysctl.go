@@ -4,10 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
-	"github.com/cyphar/filepath-securejoin/pathrs-lite/procfs"
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 )
 
 // The IPC sysctls that an IPC namespace scopes.
@@ -23,15 +21,15 @@ func validateSysctl(spec *specs.Spec) error {
 		k := strings.ReplaceAll(key, "/", ".")
 		switch {
 		case ipcSysctls[k] || strings.HasPrefix(k, "fs.mqueue."):
-			if !hasNamespace(spec, specs.IPCNamespace) {
+			if !ocispec.HasNamespace(spec, specs.IPCNamespace) {
 				return fmt.Errorf("sysctl %q is not allowed without an IPC namespace", key)
 			}
 		case strings.HasPrefix(k, "net."):
-			if !hasNamespace(spec, specs.NetworkNamespace) {
+			if !ocispec.HasNamespace(spec, specs.NetworkNamespace) {
 				return fmt.Errorf("sysctl %q is not allowed in the host's network namespace", key)
 			}
 		case k == "kernel.hostname" || k == "kernel.domainname":
-			if !hasNamespace(spec, specs.UTSNamespace) {
+			if !ocispec.HasNamespace(spec, specs.UTSNamespace) {
 				return fmt.Errorf("sysctl %q is not allowed without a UTS namespace", key)
 			}
 		default:
@@ -40,60 +38,6 @@ func validateSysctl(spec *specs.Spec) error {
 		if strings.Contains(k, "..") || strings.ContainsAny(k, "\x00") {
 			return fmt.Errorf("invalid sysctl name %q", key)
 		}
-	}
-	return nil
-}
-
-// writeSysctls sets linux.sysctl through a procfs handle of our own (a
-// fresh, private procfs instance where the kernel allows it), so that no
-// mount the container's image or a racing process puts over /proc/sys can
-// send the writes elsewhere.
-func writeSysctls(sysctl map[string]string) error {
-	defer phase("init:sysctl")()
-	if len(sysctl) == 0 {
-		return nil
-	}
-	proc, err := procfs.OpenProcRoot()
-	if err != nil {
-		return fmt.Errorf("open procfs for sysctls: %w", err)
-	}
-	defer proc.Close()
-	for key, value := range sysctl {
-		path := "sys/" + strings.ReplaceAll(key, ".", "/")
-		h, err := proc.OpenRoot(path)
-		if err != nil {
-			return fmt.Errorf("sysctl %q: %w", key, err)
-		}
-		f, err := pathrs.Reopen(h, unix.O_WRONLY|unix.O_CLOEXEC)
-		h.Close()
-		if err != nil {
-			return fmt.Errorf("sysctl %q: %w", key, err)
-		}
-		_, err = f.WriteString(value)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("write sysctl %q = %q: %w", key, value, err)
-		}
-	}
-	return nil
-}
-
-// setPersonality applies linux.personality (LINUX or LINUX32).
-func setPersonality(p *specs.LinuxPersonality) error {
-	if p == nil {
-		return nil
-	}
-	var persona int
-	switch p.Domain {
-	case specs.PerLinux:
-		persona = 0x0000 // PER_LINUX
-	case specs.PerLinux32:
-		persona = 0x0008 // PER_LINUX32
-	default:
-		return fmt.Errorf("unknown personality domain %q", p.Domain)
-	}
-	if _, _, errno := unix.Syscall(unix.SYS_PERSONALITY, uintptr(persona), 0, 0); errno != 0 {
-		return fmt.Errorf("set personality %s: %w", p.Domain, errno)
 	}
 	return nil
 }

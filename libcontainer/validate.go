@@ -10,6 +10,9 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ocirun/runc/libcontainer/internal/fsx"
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
+	"github.com/ocirun/runc/libcontainer/internal/timing"
 	"github.com/ocirun/runc/libcontainer/seccomp"
 	"github.com/ocirun/runc/libcontainer/userns"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -17,7 +20,7 @@ import (
 
 // LoadSpec reads and checks <bundle>/config.json.
 func LoadSpec(bundle string) (*specs.Spec, error) {
-	defer phase("config")()
+	defer timing.Phase("config")()
 	// Worded as runc's, which changes into the bundle to read config.json:
 	// "chdir DIR: no such file or directory", "chdir DIR: not a
 	// directory", "JSON specification file config.json not found".
@@ -33,7 +36,7 @@ func LoadSpec(bundle string) (*specs.Spec, error) {
 		return nil, &os.PathError{Op: "chdir", Path: bundle, Err: syscall.ENOTDIR}
 	}
 	path := filepath.Join(bundle, "config.json")
-	data, err := readFile(path)
+	data, err := fsx.ReadFile(path)
 	if err != nil {
 		if os.IsNotExist(err) {
 			return nil, errors.New("JSON specification file config.json not found")
@@ -142,7 +145,7 @@ func validateMounts(spec *specs.Spec) error {
 
 func validateRlimits(spec *specs.Spec) error {
 	for _, rl := range spec.Process.Rlimits {
-		if _, ok := rlimitNames[rl.Type]; !ok {
+		if _, ok := ocispec.Rlimits[rl.Type]; !ok {
 			return fmt.Errorf("unknown rlimit type %q", rl.Type)
 		}
 		if rl.Soft > rl.Hard {

@@ -7,17 +7,10 @@ import (
 	"strings"
 
 	"github.com/moby/sys/capability"
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 )
-
-// maxID is the largest uid or gid a process may be given. Above it the
-// kernel's id types turn negative, and (uid_t)-1 = 4294967295 even means
-// "leave unchanged" to setresuid(2): a container asking for it would keep
-// running as root.
-const maxID = 1<<31 - 1
-
-var errIDRange = fmt.Errorf("uids and gids must be in range 0-%d", maxID)
 
 // validateProcessSection checks the config's process: present, with
 // args, valid ids, environment and capabilities, an absolute cwd.
@@ -43,25 +36,13 @@ func validateProcess(p *specs.Process) error {
 	if p == nil {
 		return nil
 	}
-	if err := validateUserIDs(p.User); err != nil {
+	if err := ocispec.ValidateUserIDs(p.User); err != nil {
 		return err
 	}
 	if err := validateEnv(p.Env); err != nil {
 		return err
 	}
 	return validateCapNames(p.Capabilities)
-}
-
-func validateUserIDs(u specs.User) error {
-	if u.UID > maxID || u.GID > maxID {
-		return errIDRange
-	}
-	for _, g := range u.AdditionalGids {
-		if g > maxID {
-			return errIDRange
-		}
-	}
-	return nil
 }
 
 func validateEnv(env []string) error {

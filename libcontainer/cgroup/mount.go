@@ -13,38 +13,15 @@ import (
 	"strings"
 
 	"github.com/moby/sys/mountinfo"
+	"github.com/ocirun/runc/libcontainer/wire"
 	"github.com/opencontainers/cgroups"
 	"golang.org/x/sys/unix"
 )
 
 // MountOp is one step of mounting the cgroup filesystem inside a
-// container. Dest is a path inside the container's root.
-//
-//   - "tmpfs":      mount -t tmpfs -o Data tmpfs Dest, with Flags.
-//   - "bind":       recursive bind mount of Source (a host path) on Dest.
-//     Flags holds only the per-mount flags from the options (MS_RDONLY,
-//     MS_NOSUID, MS_RELATIME...), without MS_BIND/MS_REC; when non-zero
-//     they have to be applied by a remount (MS_REMOUNT|MS_BIND|Flags),
-//     since mount(2) ignores them when creating a bind mount.
-//   - "cgroup":     mount -t cgroup -o Data cgroup Dest with Flags; Source
-//     and Data are the controllers of the hierarchy ("cpu,cpuacct",
-//     "name=systemd").
-//   - "cgroup2":    mount -t cgroup2 Source Dest with Flags and Data; if
-//     that fails with EPERM or EBUSY and Fallback is set, a "bind" of
-//     Fallback instead.
-//   - "symlink":    symlink(Source, Dest); Source is a relative target.
-//   - "remount-ro": mount("", Dest, "", Flags, "") -- Flags already holds
-//     MS_REMOUNT|MS_BIND|MS_RDONLY and the flags to keep.
-type MountOp struct {
-	Kind   string  // "tmpfs", "bind", "cgroup", "cgroup2", "symlink", "remount-ro"
-	Source string  // host path for bind; controllers data for cgroup; link target for symlink
-	Dest   string  // path relative to the container root, e.g. "/sys/fs/cgroup/memory"
-	Flags  uintptr // mount flags (MS_NOSUID etc.) to use
-	Data   string
-	// Fallback is the host directory to bind for "cgroup2" when the
-	// kernel refuses the mount.
-	Fallback string `json:",omitempty"`
-}
+// container: the runtime plans it here, init carries it out, so its
+// definition is part of the runtime/init contract (wire.CgroupMountOp).
+type MountOp = wire.CgroupMountOp
 
 // MountPlan describes how to mount the cgroup filesystem of a spec
 // mount of type "cgroup" at dest with the given options.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ocirun/runc/libcontainer/internal/fsx"
 	"github.com/opencontainers/cgroups"
 	"golang.org/x/sys/unix"
 )
@@ -26,7 +27,7 @@ import (
 // refuses those before it takes the lock.) Any failure (no permission,
 // an unusual layout) just leaves the wait where it was.
 func WarmUp() {
-	data, err := readFile("/proc/self/cgroup")
+	data, err := fsx.ReadFile("/proc/self/cgroup")
 	if err != nil {
 		return
 	}

@@ -3,6 +3,6 @@
 // id-mapped mounts, joining one by path, and rootless detection and
 // validation (--rootless, the default state root, setgroups).
 //
-// It imports no other package of libcontainer; the parent and init both
-// use it.
+// It imports nothing of libcontainer but the helpers both sides share
+// (libcontainer/internal); the parent and init both use it.
 package userns

@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"syscall"
 
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -48,7 +49,7 @@ func mountMappings(spec *specs.Spec, m specs.Mount) ([]specs.LinuxIDMapping, []s
 	if len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0 {
 		return m.UIDMappings, m.GIDMappings
 	}
-	if spec.Linux != nil && hasNewNamespace(spec, specs.UserNamespace) {
+	if spec.Linux != nil && ocispec.HasNewNamespace(spec, specs.UserNamespace) {
 		return spec.Linux.UIDMappings, spec.Linux.GIDMappings
 	}
 	return nil, nil
@@ -65,7 +66,7 @@ func ValidateMount(spec *specs.Spec, m specs.Mount) error {
 	if (len(m.UIDMappings) == 0) != (len(m.GIDMappings) == 0) {
 		return fmt.Errorf("mount %s: an idmapped mount needs both uidMappings and gidMappings", m.Destination)
 	}
-	if len(m.UIDMappings) == 0 && spec.Linux != nil && hasNamespace(spec, specs.UserNamespace) && !hasNewNamespace(spec, specs.UserNamespace) {
+	if len(m.UIDMappings) == 0 && spec.Linux != nil && ocispec.HasNamespace(spec, specs.UserNamespace) && !ocispec.HasNewNamespace(spec, specs.UserNamespace) {
 		// The maps of the user namespace joined, read when it is made.
 		return nil
 	}

@@ -21,6 +21,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ocirun/runc/libcontainer/internal/fsx"
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -48,7 +50,7 @@ var userNS struct {
 // than the initial one (whose uid map is the whole range, identity).
 func runningInUserNS() bool {
 	userNS.once.Do(func() {
-		data, err := readFile("/proc/self/uid_map")
+		data, err := fsx.ReadFile("/proc/self/uid_map")
 		if err != nil {
 			return
 		}
@@ -83,10 +85,10 @@ func HonorXDGRuntimeDir() bool {
 // ValidateRootless rejects what cannot work when the runtime runs as a
 // non-root user, before anything is made.
 func ValidateRootless(spec *specs.Spec) error {
-	if !hasNamespace(spec, specs.UserNamespace) {
+	if !ocispec.HasNamespace(spec, specs.UserNamespace) {
 		return errors.New("rootless container requires user namespaces")
 	}
-	if hasNewNamespace(spec, specs.UserNamespace) {
+	if ocispec.HasNewNamespace(spec, specs.UserNamespace) {
 		if len(spec.Linux.UIDMappings) == 0 {
 			return errors.New("rootless containers requires at least one UID mapping")
 		}
@@ -98,7 +100,7 @@ func ValidateRootless(spec *specs.Spec) error {
 		if IsIDMapped(m) {
 			return fmt.Errorf("mount %s: idmapped mounts need privilege (CAP_SYS_ADMIN in the initial user namespace); a rootless container cannot have them", m.Destination)
 		}
-		if !hasNewNamespace(spec, specs.UserNamespace) {
+		if !ocispec.HasNewNamespace(spec, specs.UserNamespace) {
 			continue
 		}
 		for _, o := range m.Options {
@@ -134,6 +136,6 @@ func idMapped(m []specs.LinuxIDMapping, id uint32) bool {
 // SetgroupsDenied tells whether setgroups(2) is refused in our user
 // namespace.
 func SetgroupsDenied() bool {
-	data, err := readFile("/proc/self/setgroups")
+	data, err := fsx.ReadFile("/proc/self/setgroups")
 	return err == nil && string(bytes.TrimSpace(data)) == "deny"
 }
