@@ -600,10 +600,7 @@ func cgroupMountsFor(m cgroups.Manager, spec *specs.Spec) (map[int][]wire.Cgroup
 		if out == nil {
 			out = map[int][]wire.CgroupMountOp{}
 		}
-		out[i] = make([]wire.CgroupMountOp, len(ops))
-		for j, op := range ops {
-			out[i][j] = wire.CgroupMountOp(op)
-		}
+		out[i] = ops
 	}
 	return out, nil
 }
