@@ -123,18 +123,7 @@ func parseSubCgroups(values []string) (map[string]string, error) {
 // container's own process with the command line's changes.
 func execProcess(cmd *cli.Command, spec *specs.Spec) (*specs.Process, error) {
 	if path := cmd.String("process"); path != "" {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("read process file: %w", err)
-		}
-		var p specs.Process
-		if err := json.Unmarshal(data, &p); err != nil {
-			return nil, fmt.Errorf("parse process file %s: %w", path, err)
-		}
-		if len(p.Args) == 0 {
-			return nil, fmt.Errorf("process file %s: args must not be empty", path)
-		}
-		return &p, checkExecCwd(&p)
+		return processFromFile(path)
 	}
 	args := cmd.Args().Tail()
 	if len(args) > 0 && args[0] == "--" {
@@ -142,14 +131,7 @@ func execProcess(cmd *cli.Command, spec *specs.Spec) (*specs.Process, error) {
 	}
 	// No command is refused by Exec, after the container's status (as
 	// runc: a stopped container is reported as such first).
-	var p specs.Process
-	if spec.Process != nil {
-		p = *spec.Process
-		if spec.Process.Capabilities != nil {
-			caps := *spec.Process.Capabilities
-			p.Capabilities = &caps
-		}
-	}
+	p := containerProcess(spec)
 	p.Args = args
 	p.Terminal = cmd.Bool("tty")
 	p.Env = append(append([]string(nil), p.Env...), cmd.StringSlice("env")...)
@@ -157,63 +139,14 @@ func execProcess(cmd *cli.Command, spec *specs.Spec) (*specs.Process, error) {
 		p.Cwd = cwd
 	}
 	if u := cmd.String("user"); u != "" {
-		// Parsed as runc parses them (its messages); anything outside
-		// 0-MaxInt32 is refused, never cut to 32 bits.
-		uidStr, gidStr, hasGid := strings.Cut(u, ":")
-		if hasGid {
-			gid, err := strconv.Atoi(gidStr)
-			if err != nil {
-				return nil, fmt.Errorf("parsing %s as int for gid failed: %w", gidStr, err)
-			}
-			if gid < 0 || gid > math.MaxInt32 {
-				return nil, fmt.Errorf("uids and gids must be in range 0-%d", math.MaxInt32)
-			}
-			p.User.GID = uint32(gid)
-		}
-		uid, err := strconv.Atoi(uidStr)
-		if err != nil {
-			return nil, fmt.Errorf("parsing %s as int for uid failed: %w", uidStr, err)
-		}
-		if uid < 0 || uid > math.MaxInt32 {
-			return nil, fmt.Errorf("uids and gids must be in range 0-%d", math.MaxInt32)
-		}
-		p.User.UID = uint32(uid)
-	}
-	if gids := cmd.IntSlice("additional-gids"); len(gids) > 0 {
-		// Added to the container's own additionalGids, as runc does.
-		p.User.AdditionalGids = append([]uint32(nil), p.User.AdditionalGids...)
-		for _, g := range gids {
-			if g < 0 {
-				return nil, fmt.Errorf("additional-gids must be a positive number %d", g)
-			}
-			if g > math.MaxInt32 {
-				// Not cut to 32 bits: 4294967296 must not become gid 0.
-				return nil, fmt.Errorf("uids and gids must be in range 0-%d", math.MaxInt32)
-			}
-			p.User.AdditionalGids = append(p.User.AdditionalGids, uint32(g))
+		if err := setExecUser(&p, u); err != nil {
+			return nil, err
 		}
 	}
-	if caps := cmd.StringSlice("cap"); len(caps) > 0 {
-		if p.Capabilities == nil {
-			p.Capabilities = &specs.LinuxCapabilities{}
-		}
-		// An ambient capability must be inheritable too, which --cap does
-		// not make it (runc since 1.1.2): it goes to the ambient set only
-		// where the process has inheritable or ambient ones already.
-		ambient := len(p.Capabilities.Inheritable) > 0 || len(p.Capabilities.Ambient) > 0
-		for _, c := range caps {
-			c = strings.ToUpper(c)
-			if !strings.HasPrefix(c, "CAP_") {
-				c = "CAP_" + c
-			}
-			p.Capabilities.Bounding = append(p.Capabilities.Bounding, c)
-			p.Capabilities.Effective = append(p.Capabilities.Effective, c)
-			p.Capabilities.Permitted = append(p.Capabilities.Permitted, c)
-			if ambient {
-				p.Capabilities.Ambient = append(p.Capabilities.Ambient, c)
-			}
-		}
+	if err := addExecGids(&p, cmd.IntSlice("additional-gids")); err != nil {
+		return nil, err
 	}
+	addExecCaps(&p, cmd.StringSlice("cap"))
 	if cmd.Bool("no-new-privs") {
 		p.NoNewPrivileges = true
 	}
@@ -224,6 +157,107 @@ func execProcess(cmd *cli.Command, spec *specs.Spec) (*specs.Process, error) {
 		p.SelinuxLabel = l
 	}
 	return &p, checkExecCwd(&p)
+}
+
+// processFromFile is `exec -p FILE`: the whole process from a JSON file.
+func processFromFile(path string) (*specs.Process, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read process file: %w", err)
+	}
+	var p specs.Process
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("parse process file %s: %w", path, err)
+	}
+	if len(p.Args) == 0 {
+		return nil, fmt.Errorf("process file %s: args must not be empty", path)
+	}
+	return &p, checkExecCwd(&p)
+}
+
+// containerProcess is a copy of the container's process (its capability
+// sets copied too), which the exec flags then change.
+func containerProcess(spec *specs.Spec) specs.Process {
+	var p specs.Process
+	if spec.Process != nil {
+		p = *spec.Process
+		if spec.Process.Capabilities != nil {
+			caps := *spec.Process.Capabilities
+			p.Capabilities = &caps
+		}
+	}
+	return p
+}
+
+// setExecUser applies --user UID[:GID], parsed as runc parses it (its
+// messages); anything outside 0-MaxInt32 is refused, never cut to 32 bits.
+func setExecUser(p *specs.Process, u string) error {
+	uidStr, gidStr, hasGid := strings.Cut(u, ":")
+	if hasGid {
+		gid, err := strconv.Atoi(gidStr)
+		if err != nil {
+			return fmt.Errorf("parsing %s as int for gid failed: %w", gidStr, err)
+		}
+		if gid < 0 || gid > math.MaxInt32 {
+			return fmt.Errorf("uids and gids must be in range 0-%d", math.MaxInt32)
+		}
+		p.User.GID = uint32(gid)
+	}
+	uid, err := strconv.Atoi(uidStr)
+	if err != nil {
+		return fmt.Errorf("parsing %s as int for uid failed: %w", uidStr, err)
+	}
+	if uid < 0 || uid > math.MaxInt32 {
+		return fmt.Errorf("uids and gids must be in range 0-%d", math.MaxInt32)
+	}
+	p.User.UID = uint32(uid)
+	return nil
+}
+
+// addExecGids applies --additional-gids: added to the container's own
+// additionalGids, as runc does.
+func addExecGids(p *specs.Process, gids []int) error {
+	if len(gids) == 0 {
+		return nil
+	}
+	p.User.AdditionalGids = append([]uint32(nil), p.User.AdditionalGids...)
+	for _, g := range gids {
+		if g < 0 {
+			return fmt.Errorf("additional-gids must be a positive number %d", g)
+		}
+		if g > math.MaxInt32 {
+			// Not cut to 32 bits: 4294967296 must not become gid 0.
+			return fmt.Errorf("uids and gids must be in range 0-%d", math.MaxInt32)
+		}
+		p.User.AdditionalGids = append(p.User.AdditionalGids, uint32(g))
+	}
+	return nil
+}
+
+// addExecCaps applies --cap. An ambient capability must be inheritable
+// too, which --cap does not make it (runc since 1.1.2): it goes to the
+// ambient set only where the process has inheritable or ambient ones
+// already.
+func addExecCaps(p *specs.Process, caps []string) {
+	if len(caps) == 0 {
+		return
+	}
+	if p.Capabilities == nil {
+		p.Capabilities = &specs.LinuxCapabilities{}
+	}
+	ambient := len(p.Capabilities.Inheritable) > 0 || len(p.Capabilities.Ambient) > 0
+	for _, c := range caps {
+		c = strings.ToUpper(c)
+		if !strings.HasPrefix(c, "CAP_") {
+			c = "CAP_" + c
+		}
+		p.Capabilities.Bounding = append(p.Capabilities.Bounding, c)
+		p.Capabilities.Effective = append(p.Capabilities.Effective, c)
+		p.Capabilities.Permitted = append(p.Capabilities.Permitted, c)
+		if ambient {
+			p.Capabilities.Ambient = append(p.Capabilities.Ambient, c)
+		}
+	}
 }
 
 // checkExecCwd refuses what runc refuses of an exec'd process's cwd (from

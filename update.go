@@ -122,115 +122,146 @@ func readResources(in string, stdin io.Reader) (*specs.LinuxResources, error) {
 // resourcesFromFlags builds the requested change from the command's flags;
 // a flag given as "" counts as not given, as in runc.
 func resourcesFromFlags(isSet func(string) bool, value func(string) string) (*specs.LinuxResources, error) {
+	f := updateFlags{isSet: isSet, value: value}
 	r := &specs.LinuxResources{}
-	get := func(name string) (string, bool) {
-		v := value(name)
-		return v, isSet(name) && v != ""
+	var err error
+	if r.BlockIO, err = f.blockIO(); err != nil {
+		return nil, err
 	}
-	invalid := func(name string, err error) error {
-		if ne, ok := err.(*strconv.NumError); ok {
-			err = ne.Err
-		}
-		return fmt.Errorf("invalid value for %s: %w", name, err)
+	if r.CPU, err = f.cpu(); err != nil {
+		return nil, err
 	}
-	mem := func() *specs.LinuxMemory {
-		if r.Memory == nil {
-			r.Memory = &specs.LinuxMemory{}
-		}
-		return r.Memory
+	if r.Memory, err = f.memory(); err != nil {
+		return nil, err
 	}
-	cpu := func() *specs.LinuxCPU {
-		if r.CPU == nil {
-			r.CPU = &specs.LinuxCPU{}
-		}
-		return r.CPU
+	if r.Pids, err = f.pids(); err != nil {
+		return nil, err
 	}
+	return r, nil
+}
 
-	if v, ok := get("blkio-weight"); ok {
-		w, err := strconv.ParseUint(v, 10, 16)
-		if err != nil {
-			return nil, invalid("blkio-weight", err)
-		}
-		// 0 is runc's "not given".
-		if w != 0 {
-			weight := uint16(w)
-			r.BlockIO = &specs.LinuxBlockIO{Weight: &weight}
-		}
+// updateFlags reads update's flags for resourcesFromFlags.
+type updateFlags struct {
+	isSet func(string) bool
+	value func(string) string
+}
+
+// get is the flag's value, and whether it was given (not as "").
+func (f updateFlags) get(name string) (string, bool) {
+	v := f.value(name)
+	return v, f.isSet(name) && v != ""
+}
+
+func invalidFlag(name string, err error) error {
+	if ne, ok := err.(*strconv.NumError); ok {
+		err = ne.Err
 	}
-	for _, f := range []struct {
-		name string
-		dst  **uint64
-	}{
-		{"cpu-period", &cpu().Period},
-		{"cpu-burst", &cpu().Burst},
-		{"cpu-share", &cpu().Shares},
-		{"cpu-rt-period", &cpu().RealtimePeriod},
-	} {
-		if v, ok := get(f.name); ok {
+	return fmt.Errorf("invalid value for %s: %w", name, err)
+}
+
+// uints sets each *dst from its flag, when given.
+func (f updateFlags) uints(flags map[string]**uint64, names ...string) error {
+	for _, name := range names {
+		if v, ok := f.get(name); ok {
 			n, err := strconv.ParseUint(v, 10, 64)
 			if err != nil {
-				return nil, invalid(f.name, err)
+				return invalidFlag(name, err)
 			}
-			*f.dst = &n
+			*flags[name] = &n
 		}
 	}
-	for _, f := range []struct {
-		name string
-		dst  **int64
-	}{
-		{"cpu-quota", &cpu().Quota},
-		{"cpu-rt-runtime", &cpu().RealtimeRuntime},
-		{"cpu-idle", &cpu().Idle},
-	} {
-		if v, ok := get(f.name); ok {
-			n, err := strconv.ParseInt(v, 10, 64)
+	return nil
+}
+
+// ints sets each *dst from its flag, when given; parse reads the value.
+func (f updateFlags) ints(flags map[string]**int64, parse func(string) (int64, error), names ...string) error {
+	for _, name := range names {
+		if v, ok := f.get(name); ok {
+			n, err := parse(v)
 			if err != nil {
-				return nil, invalid(f.name, err)
+				return invalidFlag(name, err)
 			}
-			*f.dst = &n
+			*flags[name] = &n
 		}
 	}
-	if v, ok := get("cpuset-cpus"); ok {
-		cpu().Cpus = v
+	return nil
+}
+
+func parseInt64(v string) (int64, error) { return strconv.ParseInt(v, 10, 64) }
+
+// blockIO is --blkio-weight; 0 is runc's "not given".
+func (f updateFlags) blockIO() (*specs.LinuxBlockIO, error) {
+	v, ok := f.get("blkio-weight")
+	if !ok {
+		return nil, nil
 	}
-	if v, ok := get("cpuset-mems"); ok {
-		cpu().Mems = v
+	w, err := strconv.ParseUint(v, 10, 16)
+	if err != nil {
+		return nil, invalidFlag("blkio-weight", err)
 	}
-	if *r.CPU == (specs.LinuxCPU{}) {
-		r.CPU = nil
+	if w == 0 {
+		return nil, nil
 	}
-	for _, f := range []struct {
-		name string
-		dst  **int64
-	}{
-		{"memory", &mem().Limit},
-		{"memory-swap", &mem().Swap},
-		{"memory-reservation", &mem().Reservation},
-	} {
-		if v, ok := get(f.name); ok {
-			n, err := parseMemory(v)
-			if err != nil {
-				return nil, invalid(f.name, err)
-			}
-			*f.dst = &n
-		}
+	weight := uint16(w)
+	return &specs.LinuxBlockIO{Weight: &weight}, nil
+}
+
+// cpu is the --cpu-* and --cpuset-* flags (nil when none is given).
+func (f updateFlags) cpu() (*specs.LinuxCPU, error) {
+	c := &specs.LinuxCPU{}
+	if err := f.uints(map[string]**uint64{
+		"cpu-period": &c.Period, "cpu-burst": &c.Burst, "cpu-share": &c.Shares, "cpu-rt-period": &c.RealtimePeriod,
+	}, "cpu-period", "cpu-burst", "cpu-share", "cpu-rt-period"); err != nil {
+		return nil, err
 	}
-	if *r.Memory == (specs.LinuxMemory{}) {
-		r.Memory = nil
+	if err := f.ints(map[string]**int64{
+		"cpu-quota": &c.Quota, "cpu-rt-runtime": &c.RealtimeRuntime, "cpu-idle": &c.Idle,
+	}, parseInt64, "cpu-quota", "cpu-rt-runtime", "cpu-idle"); err != nil {
+		return nil, err
+	}
+	if v, ok := f.get("cpuset-cpus"); ok {
+		c.Cpus = v
+	}
+	if v, ok := f.get("cpuset-mems"); ok {
+		c.Mems = v
+	}
+	if *c == (specs.LinuxCPU{}) {
+		return nil, nil
+	}
+	return c, nil
+}
+
+// memory is --memory, --memory-swap and --memory-reservation (nil when
+// none is given); --kernel-memory* are ignored with runc's warning.
+func (f updateFlags) memory() (*specs.LinuxMemory, error) {
+	m := &specs.LinuxMemory{}
+	if err := f.ints(map[string]**int64{
+		"memory": &m.Limit, "memory-swap": &m.Swap, "memory-reservation": &m.Reservation,
+	}, parseMemory, "memory", "memory-swap", "memory-reservation"); err != nil {
+		return nil, err
 	}
 	for _, name := range []string{"kernel-memory", "kernel-memory-tcp"} {
-		if _, ok := get(name); ok {
+		if _, ok := f.get(name); ok {
 			logrus.Warnf("Setting --%s is ignored and will be removed", name)
 		}
 	}
-	if v, ok := get("pids-limit"); ok {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return nil, invalid("pids-limit", err)
-		}
-		r.Pids = &specs.LinuxPids{Limit: &n}
+	if *m == (specs.LinuxMemory{}) {
+		return nil, nil
 	}
-	return r, nil
+	return m, nil
+}
+
+// pids is --pids-limit.
+func (f updateFlags) pids() (*specs.LinuxPids, error) {
+	v, ok := f.get("pids-limit")
+	if !ok {
+		return nil, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return nil, invalidFlag("pids-limit", err)
+	}
+	return &specs.LinuxPids{Limit: &n}, nil
 }
 
 // parseMemory reads a memory size as runc does: "-1" (unlimited), or a
