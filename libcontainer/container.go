@@ -354,7 +354,7 @@ func signalInit(pid int, sig unix.Signal) error {
 	}
 	defer unix.Close(pidfd)
 	if err := unix.PidfdSendSignal(pidfd, sig, nil, 0); err != nil {
-		return fmt.Errorf("send signal %d to init: %w", sig, err)
+		return fmt.Errorf("unable to signal init: %w", err)
 	}
 	return nil
 }

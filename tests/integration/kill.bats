@@ -186,6 +186,22 @@ while :; do sleep 0.05; done'
 	testcontainer test_kill running
 }
 
+@test "kill with a number that is no signal: the kernel refuses it, in runc's words, and nothing is sent" {
+	trap_signals
+	runc run -d test_kill
+	[ "$status" -eq 0 ]
+	wait_for_file "$HOSTDIR/ready"
+	local sig
+	for sig in 99 65 -1; do
+		runc_split kill test_kill "$sig"
+		[ "$status" -ne 0 ] || fail "signal '$sig' accepted"
+		[[ "$stderr" == *'unable to signal init: invalid argument'* ]] || fail "$sig: $stderr"
+	done
+	sleep 0.2
+	[ -z "$(signals_received)" ]
+	testcontainer test_kill running
+}
+
 @test "kill of a stopped container is an error" {
 	set_args true
 	runc run -d test_kill
