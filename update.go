@@ -152,10 +152,10 @@ func (f updateFlags) get(name string) (string, bool) {
 	return v, f.isSet(name) && v != ""
 }
 
+// invalidFlag words a flag's bad value as runc does, the parser's error
+// whole ("invalid value for cpu-period: strconv.ParseUint: parsing
+// \"abc\": invalid syntax").
 func invalidFlag(name string, err error) error {
-	if ne, ok := err.(*strconv.NumError); ok {
-		err = ne.Err
-	}
 	return fmt.Errorf("invalid value for %s: %w", name, err)
 }
 

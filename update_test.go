@@ -130,6 +130,22 @@ func TestResourcesFromFlagsErrors(t *testing.T) {
 	}
 }
 
+// The parser's error is kept whole, as runc words it.
+func TestResourcesFromFlagsErrorText(t *testing.T) {
+	for flag, want := range map[string]string{
+		"cpu-period":   `invalid value for cpu-period: strconv.ParseUint: parsing "abc": invalid syntax`,
+		"cpu-quota":    `invalid value for cpu-quota: strconv.ParseInt: parsing "abc": invalid syntax`,
+		"pids-limit":   `invalid value for pids-limit: strconv.ParseInt: parsing "abc": invalid syntax`,
+		"blkio-weight": `invalid value for blkio-weight: strconv.ParseUint: parsing "abc": invalid syntax`,
+		"memory":       `invalid value for memory: invalid size: 'abc'`,
+	} {
+		_, err := resourcesFromFlags(flagsOf(map[string]string{flag: "abc"}))
+		if err == nil || err.Error() != want {
+			t.Errorf("--%s abc: error %v, want %s", flag, err, want)
+		}
+	}
+}
+
 func TestReadResources(t *testing.T) {
 	body := `{"memory":{"limit":33554432,"swap":67108864},"cpu":{"shares":256},"pids":{"limit":7},"unknownField":1}`
 	file := filepath.Join(t.TempDir(), "r.json")
