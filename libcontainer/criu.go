@@ -431,6 +431,13 @@ func (r *restoration) restore() (err error) {
 	if r.cgcfg, err = r.m.GetCgroups(); err != nil {
 		return err
 	}
+	// CRIU and what it restores run in the container's cgroups before the
+	// state is saved (at post-restore): a runtime killed meanwhile leaves
+	// them there, and CRIU waiting for an answer. The record lets
+	// `delete -f` find and kill them, as after a killed create.
+	if err := saveRecoveryOf(r.c, r.m); err != nil {
+		return err
+	}
 	if err := r.s.run(criurpc.CriuReqType_RESTORE, r.ropts, r.enterCgroups, r.notify); err != nil {
 		return err
 	}

@@ -124,9 +124,16 @@ func initExitReason(pid int, m cgroups.Manager) error {
 // saveRecovery saves what delete needs if the runtime is killed during
 // create, before the state is saved.
 func (cr *creation) saveRecovery() error {
-	r := *cr.c.state
-	r.CgroupPaths = maps.Clone(cr.m.GetPaths())
-	if err := cr.c.dir.saveRecovery(&r); err != nil {
+	return saveRecoveryOf(cr.c, cr.m)
+}
+
+// saveRecoveryOf saves c's recovery record with the cgroups of m: from
+// then on `delete -f` of the half-made container kills what runs in them
+// and removes them, whenever the runtime dies.
+func saveRecoveryOf(c *Container, m cgroups.Manager) error {
+	r := *c.state
+	r.CgroupPaths = maps.Clone(m.GetPaths())
+	if err := c.dir.saveRecovery(&r); err != nil {
 		return fmt.Errorf("save recovery record: %w", err)
 	}
 	return nil

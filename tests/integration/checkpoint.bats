@@ -449,3 +449,46 @@ restore_ok() {
 	testcontainer ct2 running
 	wait_counter_above "$(counter)"
 }
+
+@test "a restore whose runtime is killed halfway: delete -f kills what CRIU left in the cgroups" {
+	update_config '.linux.cgroupsPath = "/ckpt-kill-'"${TESTDIR##*.}"'"'
+	runc run -d ct
+	[ "$status" -eq 0 ]
+	track_cgroups "$(container_pid ct)"
+	wait_counter_above 1
+	checkpoint_ok ct
+	# CRIU's action script SIGKILLs the runtime once CRIU has set up the
+	# namespaces, in the container's cgroups, before the state is saved.
+	cat >"$TESTDIR/die.sh" <<-EOF
+		#!/bin/sh
+		[ "\$CRTOOLS_SCRIPT_ACTION" = post-setup-namespaces ] || exit 0
+		p=\$PPID
+		while [ "\$p" -gt 1 ]; do
+			if [ "\$(readlink -f /proc/\$p/exe)" = "$(readlink -f "$RUNC")" ]; then
+				echo "\$p" >"$TESTDIR/killed"
+				kill -9 "\$p"
+				exit 0
+			fi
+			p=\$(awk '{print \$4}' /proc/\$p/stat)
+		done
+	EOF
+	chmod +x "$TESTDIR/die.sh"
+	echo "action-script $TESTDIR/die.sh" >"$TESTDIR/criu.conf"
+	update_config '.annotations["org.criu.config"] = "'"$TESTDIR"'/criu.conf"'
+	runc restore -d --image-path "$IMG" ct
+	[ "$status" -ne 0 ]
+	[ -s "$TESTDIR/killed" ] || fail "the action script did not find the runtime: $output"
+	# CRIU stays behind in the container's cgroups, waiting for an answer.
+	local left d
+	left=$(cat $(cgroup_dirs_for_path "/ckpt-kill-${TESTDIR##*.}" | sed 's|$|/cgroup.procs|') 2>/dev/null | sort -u)
+	[ -n "$left" ] || fail "nothing left in the cgroups to clean up (the test did not stop the restore halfway)"
+
+	runc delete -f ct
+	[ "$status" -eq 0 ]
+	[ ! -e "$ROOT/ct" ]
+	local p
+	for p in $left; do
+		wait_for_pid_exit "$p"
+	done
+	[ -z "$(cgroup_dirs_for_path "/ckpt-kill-${TESTDIR##*.}")" ]
+}
