@@ -2,10 +2,8 @@ package libcontainer
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 
-	"github.com/ocirun/runc/libcontainer/internal/fsx"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -16,16 +14,7 @@ import (
 // of a `list` of many containers; skipping the rest of the config is about
 // five times faster, and the first file costs no walk of the spec's types.
 func LoadBrief(opts Options, id string) (*Container, error) {
-	d, err := openStateDir(opts.Root, id, false)
-	if err != nil {
-		return nil, err
-	}
-	s, err := d.loadBrief(false)
-	if err != nil {
-		d.close()
-		return nil, err
-	}
-	return &Container{opts: opts, dir: d, state: s}, nil
+	return loadWith(opts, id, false, func(d *stateDir) (*containerState, error) { return d.loadBrief(false) })
 }
 
 // LoadForStart is Load (exclusive lock) for `start`, which reads of the
@@ -33,16 +22,7 @@ func LoadBrief(opts Options, id string) (*Container, error) {
 // the rest would walk every type of the spec, about half a millisecond
 // of cpu, for a command that takes a few. Nothing saves this state.
 func LoadForStart(opts Options, id string) (*Container, error) {
-	d, err := openStateDir(opts.Root, id, true)
-	if err != nil {
-		return nil, err
-	}
-	s, err := d.loadBrief(true)
-	if err != nil {
-		d.close()
-		return nil, err
-	}
-	return &Container{opts: opts, dir: d, state: s}, nil
+	return loadWith(opts, id, true, func(d *stateDir) (*containerState, error) { return d.loadBrief(true) })
 }
 
 // briefState is containerState with the config cut down to what LoadBrief keeps:
@@ -59,32 +39,19 @@ type briefState struct {
 }
 
 func (d *stateDir) loadBrief(hooks bool) (*containerState, error) {
-	data, err := fsx.ReadFile(filepath.Join(d.path, stateFile))
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, ErrNotExist
-		}
+	var b briefState
+	if err := d.decode(&b, func() bool { return b.ID != "" && b.Config != nil }); err != nil {
 		return nil, err
 	}
-	var b briefState
-	if err := json.Unmarshal(data, &b); err != nil {
-		return nil, damagedState(filepath.Join(d.path, stateFile), err.Error())
-	}
-	// As load: never read what is left of a damaged file as "stopped".
-	if b.ID == "" || b.Config == nil {
-		return nil, damagedState(filepath.Join(d.path, stateFile), "not a container's state")
-	}
 	s := b.containerState
-	if b.Config != nil {
-		s.Config = &specs.Spec{Annotations: b.Config.Annotations}
-		if b.Config.Linux != nil {
-			s.Config.Linux = &specs.Linux{CgroupsPath: b.Config.Linux.CgroupsPath}
-		}
-		if hooks && len(b.Config.Hooks) > 0 && string(b.Config.Hooks) != "null" {
-			s.Config.Hooks = new(specs.Hooks)
-			if err := json.Unmarshal(b.Config.Hooks, s.Config.Hooks); err != nil {
-				return nil, damagedState(filepath.Join(d.path, stateFile), err.Error())
-			}
+	s.Config = &specs.Spec{Annotations: b.Config.Annotations}
+	if b.Config.Linux != nil {
+		s.Config.Linux = &specs.Linux{CgroupsPath: b.Config.Linux.CgroupsPath}
+	}
+	if hooks && len(b.Config.Hooks) > 0 && string(b.Config.Hooks) != "null" {
+		s.Config.Hooks = new(specs.Hooks)
+		if err := json.Unmarshal(b.Config.Hooks, s.Config.Hooks); err != nil {
+			return nil, damagedState(filepath.Join(d.path, stateFile), err.Error())
 		}
 	}
 	return &s, nil

@@ -62,11 +62,17 @@ func (c *Container) cgroupManager() (cgroups.Manager, error) {
 // Load opens an existing container. A shared lock is held until Close, so
 // that a concurrent delete waits; exclusive is for commands that change it.
 func Load(opts Options, id string, exclusive bool) (*Container, error) {
+	return loadWith(opts, id, exclusive, (*stateDir).load)
+}
+
+// loadWith locks the container's state directory and reads its state with
+// load (whole or brief).
+func loadWith(opts Options, id string, exclusive bool, load func(*stateDir) (*containerState, error)) (*Container, error) {
 	d, err := openStateDir(opts.Root, id, exclusive)
 	if err != nil {
 		return nil, err
 	}
-	s, err := d.load()
+	s, err := load(d)
 	if err != nil {
 		d.close()
 		return nil, err

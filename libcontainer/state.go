@@ -146,22 +146,32 @@ func (d *stateDir) remove() error {
 }
 
 func (d *stateDir) load() (*containerState, error) {
-	data, err := fsx.ReadFile(filepath.Join(d.path, stateFile))
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, ErrNotExist
-		}
+	var s containerState
+	if err := d.decode(&s, func() bool { return s.ID != "" && s.Config != nil }); err != nil {
 		return nil, err
 	}
-	var s containerState
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, damagedState(filepath.Join(d.path, stateFile), err.Error())
-	}
-	// Never read what is left of a damaged file as "stopped".
-	if s.ID == "" || s.Config == nil {
-		return nil, damagedState(filepath.Join(d.path, stateFile), "not a container's state")
-	}
 	return &s, nil
+}
+
+// decode reads the state file into v; whole says whether what was read is a
+// container's state: what is left of a damaged file is never read as
+// "stopped".
+func (d *stateDir) decode(v any, whole func() bool) error {
+	p := filepath.Join(d.path, stateFile)
+	data, err := fsx.ReadFile(p)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return ErrNotExist
+		}
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return damagedState(p, err.Error())
+	}
+	if !whole() {
+		return damagedState(p, "not a container's state")
+	}
+	return nil
 }
 
 // save writes the state file atomically: a temporary file, fsync-free (the
