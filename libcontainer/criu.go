@@ -355,9 +355,8 @@ type restoration struct {
 	c      *Container
 	s      *criuSession
 	ropts  *criurpc.CriuOpts
-	// closers release what the stages opened when restore returns, last
-	// first (as defers would).
-	closers     []func()
+	// closers release what the stages opened when restore returns.
+	closers
 	consoleConn *os.File
 	cgcfg       *cgroups.Cgroup
 }
@@ -365,9 +364,7 @@ type restoration struct {
 // finish runs when restore returns: it releases what the stages opened
 // and, on failure, kills the restored init and removes what was made.
 func (r *restoration) finish(err *error) {
-	for i := len(r.closers) - 1; i >= 0; i-- {
-		r.closers[i]()
-	}
+	r.closeAll()
 	if *err == nil {
 		return
 	}
@@ -420,7 +417,7 @@ func (r *restoration) connectConsole() (err error) {
 				return err
 			}
 			conn := r.consoleConn
-			r.closers = append(r.closers, func() { conn.Close() })
+			r.atExit(func() { conn.Close() })
 		}
 	}
 	return nil

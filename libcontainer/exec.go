@@ -136,9 +136,8 @@ type execution struct {
 	c    *Container
 	eo   *ExecOpts
 	errp *error // Exec's error, for what runs when it returns
-	// closers release what the stages opened when Exec returns, last
-	// first (as defers would).
-	closers []func()
+	// closers release what the stages opened when Exec returns.
+	closers
 
 	signalsCaught func()
 	l             *initCmd
@@ -153,14 +152,7 @@ type execution struct {
 	tty      *ttyProxy
 }
 
-// atExit runs f when Exec returns.
-func (x *execution) atExit(f func()) { x.closers = append(x.closers, f) }
-
-func (x *execution) finish() {
-	for i := len(x.closers) - 1; i >= 0; i-- {
-		x.closers[i]()
-	}
-}
+func (x *execution) finish() { x.closeAll() }
 
 // fail kills the process, which has not run anything of its own yet.
 func (x *execution) fail(err error) (int, error) {

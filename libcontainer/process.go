@@ -114,9 +114,8 @@ type creation struct {
 	m      cgroups.Manager
 	rootfs string
 	c      *Container
-	// closers release what the stages opened when Create returns, last
-	// first (as defers would).
-	closers []func()
+	// closers release what the stages opened when Create returns.
+	closers
 
 	fifo      *os.File // the exec fifo (O_PATH), passed to init
 	l         *initCmd
@@ -134,15 +133,23 @@ type creation struct {
 	stageDone bool
 }
 
-// atExit runs f when Create returns.
-func (cr *creation) atExit(f func()) { cr.closers = append(cr.closers, f) }
+// closers release what a command's stages opened when it returns, last
+// first (as defers would).
+type closers []func()
+
+// atExit runs f when the command returns.
+func (c *closers) atExit(f func()) { *c = append(*c, f) }
+
+func (c closers) closeAll() {
+	for i := len(c) - 1; i >= 0; i-- {
+		c[i]()
+	}
+}
 
 // finish runs when Create returns: it releases what the stages opened and,
 // on failure, kills init and removes what was made.
 func (cr *creation) finish(err *error) {
-	for i := len(cr.closers) - 1; i >= 0; i-- {
-		cr.closers[i]()
-	}
+	cr.closeAll()
 	if *err == nil {
 		return
 	}
