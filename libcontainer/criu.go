@@ -569,13 +569,11 @@ func startForeground(co *CreateOpts, detach, noSubreaper bool) (*foreground, err
 		}
 	}
 	if co.Spec.Process.Terminal && co.ConsoleSocket == "" {
-		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
+		var err error
+		if fg.parent, co.consoleConn, err = consolePair(); err != nil {
 			fg.close()
 			return nil, err
 		}
-		fg.parent = os.NewFile(uintptr(fds[0]), "console-parent")
-		co.consoleConn = os.NewFile(uintptr(fds[1]), "console-child")
 	}
 	return fg, nil
 }

@@ -189,14 +189,13 @@ func (x *execution) passConsole() error {
 			return err
 		}
 	} else {
-		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		consoleParent, child, err := consolePair()
 		if err != nil {
 			return err
 		}
-		consoleParent := os.NewFile(uintptr(fds[0]), "console-parent")
 		x.consoleParent = consoleParent
 		x.atExit(func() { consoleParent.Close() })
-		conn = os.NewFile(uintptr(fds[1]), "console-child")
+		conn = child
 	}
 	x.atExit(func() { conn.Close() })
 	x.cfg.ConsoleFd = x.l.nextFd(conn)

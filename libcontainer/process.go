@@ -654,6 +654,17 @@ func dialConsoleSocket(path string) (*os.File, error) {
 	return f, nil
 }
 
+// consolePair is the socket pair of a foreground command that relays the
+// terminal itself: init sends the pty master on child, we receive it on
+// parent.
+func consolePair() (parent, child *os.File, err error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return os.NewFile(uintptr(fds[0]), "console-parent"), os.NewFile(uintptr(fds[1]), "console-child"), nil
+}
+
 func currentOwner() string {
 	uid := os.Geteuid()
 	if u, err := user.LookupId(strconv.Itoa(uid)); err == nil {

@@ -76,12 +76,9 @@ func prepareForeground(co *CreateOpts) (sigc chan os.Signal, consoleParent *os.F
 		}
 	}
 	if co.Spec != nil && co.Spec.Process != nil && co.Spec.Process.Terminal && co.ConsoleSocket == "" {
-		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
+		if consoleParent, co.consoleConn, err = consolePair(); err != nil {
 			return nil, nil, err
 		}
-		consoleParent = os.NewFile(uintptr(fds[0]), "console-parent")
-		co.consoleConn = os.NewFile(uintptr(fds[1]), "console-child")
 	}
 	return sigc, consoleParent, nil
 }
