@@ -305,8 +305,8 @@ runtime_state() {
 	[ -z "$(crictl_ ps -aq)" ]
 	[ -z "$(crictl_ pods -q)" ]
 	# No process, runtime state, cgroup or mount of either is left.
-	! pid_alive "$pid"
-	! pid_alive "$sandbox_pid"
+	! pid_alive "$pid" || fail "container process $pid left"
+	! pid_alive "$sandbox_pid" || fail "sandbox process $sandbox_pid left"
 	run "$RUNC" --root "$RUNC_ROOT/k8s.io" list -q
 	[ -z "$output" ]
 	local d
