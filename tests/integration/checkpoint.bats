@@ -70,7 +70,7 @@ restore_ok() {
 
 	checkpoint_ok ct
 	# As runc: the processes are gone, and so is the container.
-	! pid_alive "$pid1"
+	! pid_alive "$pid1" || fail "the checkpointed process $pid1 is still alive"
 	runc state ct
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"does not exist"* ]]
@@ -244,7 +244,7 @@ restore_ok() {
 	pid=$(container_pid ct2)
 	track_cgroups "$pid"
 	grep -q ":memory:.*$b\$" "/proc/$pid/cgroup"
-	! grep -q "ocirun-criu-a-" "/proc/$pid/cgroup"
+	! grep -q "ocirun-criu-a-" "/proc/$pid/cgroup" || fail "restored into the old cgroup: $(cat "/proc/$pid/cgroup")"
 	jq -e --arg b "$b" '.cgroup_paths.memory | endswith($b)' "$ROOT/ct2/state.json"
 	runc delete -f ct2
 	[ "$status" -eq 0 ]

@@ -273,12 +273,15 @@ assert_global_opts() {
 	grep -qE -- "$1" <<<"$calls" || fail "no call with '$1': $calls"
 }
 
-# start_containerd DIR -- a containerd with its root, state, sockets and
-# plugin directories under DIR (the cri plugin off); sets CONTAINERD_SOCK.
-# Snapshots use overlayfs where an overlay mount works here, else native
-# (copies), exported as CONTAINERD_SNAPSHOTTER for ctr.
+# start_containerd DIR [CRI_CONFIG] -- a containerd with its root, state,
+# sockets and plugin directories under DIR; sets CONTAINERD_SOCK. The cri
+# plugin is off, unless CRI_CONFIG is given: a function that prints its
+# configuration, called with DIR and the snapshotter. Snapshots use
+# overlayfs where an overlay mount works here, else native (copies),
+# exported as CONTAINERD_SNAPSHOTTER for ctr.
 start_containerd() {
-	local d=$1
+	local d=$1 cri_config=${2:-} cri_off='"io.containerd.grpc.v1.cri", '
+	[ -z "$cri_config" ] || cri_off=
 	mkdir -p "$d"
 	CONTAINERD_SNAPSHOTTER=native
 	overlay_works && CONTAINERD_SNAPSHOTTER=overlayfs
@@ -287,7 +290,7 @@ start_containerd() {
 version = 2
 root = "$d/root"
 state = "$d/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs",
+disabled_plugins = [${cri_off}"io.containerd.snapshotter.v1.aufs",
 	"io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
 	"io.containerd.snapshotter.v1.devmapper"]
 [grpc]
@@ -297,6 +300,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.a
 [plugins."io.containerd.internal.v1.opt"]
   path = "$d/opt"
 EOT
+	[ -z "$cri_config" ] || "$cri_config" "$d" "$CONTAINERD_SNAPSHOTTER" >>"$d/config.toml"
 	start_daemon "$d/containerd.log" "$d/containerd.pid" containerd --config "$d/config.toml"
 	wait_until 30 ctr -a "$CONTAINERD_SOCK" version ||
 		fail "containerd did not start: $(tail -20 "$d/containerd.log")" || return 1

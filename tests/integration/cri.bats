@@ -35,15 +35,10 @@ setup_file() {
 	export CRICTL
 	client_setup_file cri containerd ctr containerd-shim-runc-v2 || return 1
 	[ -n "${CLIENT_MISSING:-}" ] && return 0
-	local d=$CLIENT_DIR/containerd snap=native
-	overlay_works && snap=overlayfs
-	mkdir -p "$d" "$CLIENT_DIR/cni/conf" "$CLIENT_DIR/cni/bin" "$CLIENT_DIR/logs"
+	mkdir -p "$CLIENT_DIR/cni/conf" "$CLIENT_DIR/cni/bin" "$CLIENT_DIR/logs"
 	RUNC_ROOT=$CLIENT_DIR/runc
-	CONTAINERD_SOCK=$d/containerd.sock
-	write_containerd_cri_config "$d" "$snap" >"$d/config.toml"
-	start_daemon "$d/containerd.log" "$d/containerd.pid" containerd --config "$d/config.toml"
-	wait_until 30 ctr -a "$CONTAINERD_SOCK" version ||
-		fail "containerd did not start: $(tail -20 "$d/containerd.log")" || return 1
+	start_containerd "$CLIENT_DIR/containerd" write_containerd_cri_config || return 1
+	local snap=$CONTAINERD_SNAPSHOTTER
 	cat >"$CLIENT_DIR/crictl.yaml" <<EOF
 runtime-endpoint: unix://$CONTAINERD_SOCK
 image-endpoint: unix://$CONTAINERD_SOCK
@@ -60,22 +55,12 @@ EOF
 	export RUNC_ROOT CONTAINERD_SOCK PAUSE_IMAGE
 }
 
-# The CRI configuration (the one the README shows), with everything under
-# DIR and our runtime (through the test's logging wrapper) as BinaryName.
+# The CRI plugin's configuration (the one the README shows; start_containerd
+# writes the rest), with our runtime (through the test's logging wrapper) as
+# BinaryName and its CNI directories under CLIENT_DIR.
 write_containerd_cri_config() {
-	local d=$1 snap=$2
+	local snap=$2
 	cat <<EOF
-version = 2
-root = "$d/root"
-state = "$d/state"
-disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
-	"io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"]
-[grpc]
-  address = "$CONTAINERD_SOCK"
-[ttrpc]
-  address = "$CONTAINERD_SOCK.ttrpc"
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$d/opt"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "localhost/pause:test"
   restrict_oom_score_adj = true
@@ -97,14 +82,7 @@ EOF
 
 teardown_file() {
 	[ -n "${CLIENT_DIR:-}" ] || return 0
-	if [ -n "${CONTAINERD_SOCK:-}" ] && [ -S "$CONTAINERD_SOCK" ]; then
-		crictl_ rm -af >/dev/null 2>&1
-		local p
-		for p in $(crictl_ pods -q 2>/dev/null); do
-			crictl_ stopp "$p" >/dev/null 2>&1
-			crictl_ rmp -f "$p" >/dev/null 2>&1
-		done
-	fi
+	[ -n "${CONTAINERD_SOCK:-}" ] && [ -S "$CONTAINERD_SOCK" ] && remove_all_pods
 	stop_daemon "$CLIENT_DIR/containerd/containerd.pid"
 	client_teardown_file
 }
@@ -115,13 +93,19 @@ setup() {
 
 teardown() {
 	[ -z "${CLIENT_MISSING:-}" ] || return 0
+	remove_all_pods
+	client_teardown
+}
+
+# remove_all_pods -- every container, then every pod, stopped and removed.
+remove_all_pods() {
 	crictl_ rm -af >/dev/null 2>&1
 	local p
 	for p in $(crictl_ pods -q 2>/dev/null); do
 		crictl_ stopp "$p" >/dev/null 2>&1
 		crictl_ rmp -f "$p" >/dev/null 2>&1
 	done
-	client_teardown
+	return 0
 }
 
 crictl_() {
@@ -305,8 +289,8 @@ runtime_state() {
 	[ -z "$(crictl_ ps -aq)" ]
 	[ -z "$(crictl_ pods -q)" ]
 	# No process, runtime state, cgroup or mount of either is left.
-	! pid_alive "$pid"
-	! pid_alive "$sandbox_pid"
+	! pid_alive "$pid" || fail "container process $pid left"
+	! pid_alive "$sandbox_pid" || fail "sandbox process $sandbox_pid left"
 	run "$RUNC" --root "$RUNC_ROOT/k8s.io" list -q
 	[ -z "$output" ]
 	local d

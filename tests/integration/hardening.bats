@@ -184,7 +184,8 @@ check_init_fds() {
 		'.root.path = $root | .linux.cgroupsPath += "-b" |
 		 .linux.namespaces |= map(if .type == "pid" then .path = $ns else . end)' \
 		config.json >"$TESTDIR/b2/config.json"
-	defer "rmdir $(cgroup_dirs_for_path "$CGPATH-b" | tr '\n' ' ') 2>/dev/null"
+	# Looked up in teardown: the cgroups do not exist yet.
+	defer 'for d in $(cgroup_dirs_for_path "$CGPATH-b"); do rmdir "$d"; done'
 	runc create -b "$TESTDIR/b2" test_pidB
 	[ "$status" -eq 0 ]
 	check_init_fds "$(container_pid test_pidB)" test_pidB

@@ -4,8 +4,10 @@
 
 load helpers
 
-# The one error line on stderr is a logrus error whose message is exactly $1.
+# The command failed, and the one error line on stderr is a logrus error
+# whose message is exactly $1.
 error_is() {
+	[ "$status" -ne 0 ] || fail "exit status 0 with: $stderr" || return 1
 	[ "$(grep -c . <<<"$stderr")" -eq 1 ] || fail "error is not one line: $stderr"
 	local want
 	want=$(jq -Rr . <<<"$1")

@@ -46,7 +46,7 @@ use_userns() {
 	[[ "${output//\\/}" == *'error mounting "proc" to rootfs at "/proc": filesystem "proc" must be mounted on ordinary directory'* ]]
 	# Nothing was mounted where the symlink points.
 	[ -z "$(ls -A "$TESTDIR/elsewhere")" ]
-	! grep -q " $TESTDIR/elsewhere " /proc/self/mountinfo
+	! grep -q " $TESTDIR/elsewhere " /proc/self/mountinfo || fail "something is mounted on $TESTDIR/elsewhere"
 
 	# Any proc or sysfs destination, /sys too, and a relative symlink.
 	rm rootfs/proc
@@ -303,7 +303,7 @@ bound" ]
 	done
 	has_opt "$(mount_opts "$(mountinfo_of /named)")" ro
 	# nosymfollow is not locked: named flags replace it; unnamed keep it.
-	! has_opt "$(mount_opts "$(mountinfo_of /named)")" nosymfollow
+	! has_opt "$(mount_opts "$(mountinfo_of /named)")" nosymfollow || fail "/named kept nosymfollow: $(mountinfo_of /named)"
 	has_opt "$(mount_opts "$(mountinfo_of /plain)")" nosymfollow
 	# The host's source is unchanged.
 	o=$(awk -v m="$TESTDIR/src" '$5 == m {print $6}' /proc/self/mountinfo | tail -1)

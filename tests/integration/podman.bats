@@ -250,7 +250,7 @@ counter_above() {
 	echo "$output" >&2
 	[ "$status" -eq 0 ]
 	[ "$(podman_ inspect -f '{{.State.Status}}' cr)" = exited ]
-	! pid_alive "$pid1"
+	! pid_alive "$pid1" || fail "the checkpointed process $pid1 is still alive"
 	assert_call "checkpoint .*--image-path [^ ]+ .*$ID$"
 
 	run podman_ container restore cr
