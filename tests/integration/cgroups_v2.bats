@@ -142,7 +142,7 @@ refused() {
 	# On a hybrid host the v1 lines come first (all "/" too: the namespace
 	# is rooted where the runtime was).
 	grep -qx '0::/' <<<"$output"
-	! grep -v ':/$' <<<"$output" | grep -q '^[0-9]*:'
+	! grep -v ':/$' <<<"$output" | grep -q '^[0-9]*:' || fail "negated check failed (cgroups_v2.bats:145)"
 	grep -q "^/ ro,.* cgroup2 " <<<"$output"
 	# sh and sleep at least
 	[ "${lines[-1]}" -ge 2 ]

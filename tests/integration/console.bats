@@ -31,7 +31,7 @@ setup() {
 	runc create --console-socket "$CONSOLE_SOCKET" test_console
 	[ "$status" -eq 0 ]
 	sleep 0.3
-	! grep -q started "$CONSOLE_OUT"
+	! grep -q started "$CONSOLE_OUT" || fail "negated check failed (console.bats:34)"
 	runc start test_console
 	[ "$status" -eq 0 ]
 	wait_for_console started

@@ -184,7 +184,7 @@ make_sub_cgroups() {
 	[ "$status" -eq 0 ]
 	printf '%s\n' "${lines[@]}" | grep -q ':memory:.*/sub$'
 	printf '%s\n' "${lines[@]}" | grep -q ':pids:.*/sub$'
-	! printf '%s\n' "${lines[@]}" | grep -q ':freezer:.*/sub$'
+	! printf '%s\n' "${lines[@]}" | grep -q ':freezer:.*/sub$' || fail "negated check failed (exec.bats:187)"
 	! printf '%s\n' "${lines[@]}" | grep -q ':devices:.*/sub$'
 }
 

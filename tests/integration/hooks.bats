@@ -190,7 +190,7 @@ field() { # field LINE N
 		runc list -q
 		[ -z "$output" ]
 		grep -q '^poststop|' "$LOG"
-		! grep -q '^startContainer|' "$LOG"
+		! grep -q '^startContainer|' "$LOG" || fail "negated check failed (hooks.bats:193)"
 	done
 	no_leftover_processes
 }
@@ -237,7 +237,7 @@ field() { # field LINE N
 	[[ "$output" == *"createRuntime hook #0"*"hook ran past specified timeout of 1.0s"* ]]
 	local pid
 	pid=$(cat "$HOSTDIR/slow.pid")
-	! kill -0 "$pid" 2>/dev/null
+	! kill -0 "$pid" 2>/dev/null || fail "negated check failed (hooks.bats:240)"
 	runc list -q
 	[ -z "$output" ]
 }

@@ -68,7 +68,7 @@ wait_gone() {
 	local pid
 	pid=$(container_pid test_nd)
 	# From the host: gone from its namespace, in the container's.
-	! ip link show "$VIN"
+	! ip link show "$VIN" || fail "negated check failed (netdev.bats:71)"
 	nsenter -t "$pid" -n ip link show ctr0
 	runc exec test_nd sh -c 'ip -o link show ctr0; ip -o addr show dev ctr0; ip -o link show | wc -l; nc -w 2 '"$NET.1"' 1 </dev/null; echo reached; ip neigh show '"$NET.1"
 	[ "$status" -eq 0 ]
@@ -77,7 +77,7 @@ wait_gone() {
 	[[ "${lines[0]}" == *"UP"* ]]
 	grep -q "inet $NET.2/24 .*scope global ctr0" <<<"$output"
 	grep -q "inet6 2001:db8:77::2/64 scope global" <<<"$output"
-	! grep -q "fe80::1234" <<<"$output"
+	! grep -q "fe80::1234" <<<"$output" || fail "negated check failed (netdev.bats:80)"
 	# lo and ctr0 only.
 	grep -qx 2 <<<"$output"
 	# The host's end answered ARP: the link works.
@@ -88,8 +88,8 @@ wait_gone() {
 	runc delete -f test_nd
 	[ "$status" -eq 0 ]
 	wait_gone "$VHOST"
-	! ip link show "$VIN"
-	! ip link show ctr0
+	! ip link show "$VIN" || fail "negated check failed (netdev.bats:91)"
+	! ip link show ctr0 || fail "negated check failed (netdev.bats:92)"
 	[ ! -e "$ROOT/test_nd" ]
 }
 
@@ -107,7 +107,7 @@ wait_gone() {
 	# The container is gone; the namespace and the device in it remain.
 	[ -z "$(__runc list -q)" ]
 	ip -n "$NETNS" link show "$VIN"
-	! ip link show "$VIN"
+	! ip link show "$VIN" || fail "negated check failed (netdev.bats:110)"
 	# Its peer on the host lives on too.
 	ip link show "$VHOST"
 }

@@ -53,7 +53,7 @@ wait_for_procs() {
 	wait_for_procs 2
 	runc_split ps test_ps
 	[ "$status" -eq 0 ]
-	! printf '%s\n' "${lines[@]:1}" | awk '{print $2}' | grep -qx "$$"
+	! printf '%s\n' "${lines[@]:1}" | awk '{print $2}' | grep -qx "$$" || fail "negated check failed (ps.bats:56)"
 	! printf '%s\n' "${lines[@]:1}" | awk '{print $2}' | grep -qx 1
 }
 

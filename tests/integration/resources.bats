@@ -358,7 +358,7 @@ EOF
 	update_config '.linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438}]'
 	runc run -d test_res
 	[ "$status" -eq 0 ]
-	! grep -q '^c 10:229' "/sys/fs/cgroup/devices/$CGNAME/devices.list"
+	! grep -q '^c 10:229' "/sys/fs/cgroup/devices/$CGNAME/devices.list" || fail "negated check failed (resources.bats:361)"
 	runc_split exec test_res sh -c 'ls -l /dev/fuse; { true <>/dev/fuse; } && echo opened'
 	[[ "${lines[0]}" == "crw-rw-rw-"*" 10, "*229*/dev/fuse ]]
 	[ "${lines[1]:-}" != opened ]
@@ -378,7 +378,7 @@ EOF
 	update_config '.linux.devices = [{"path": "/dev/zero", "type": "c", "major": 1, "minor": 5, "fileMode": 438}]'
 	runc run -d test_res
 	[ "$status" -eq 0 ]
-	! grep -q '^c 1:5 ' "/sys/fs/cgroup/devices/$CGNAME/devices.list"
+	! grep -q '^c 1:5 ' "/sys/fs/cgroup/devices/$CGNAME/devices.list" || fail "negated check failed (resources.bats:381)"
 	grep -qx 'c 1:3 rwm' "/sys/fs/cgroup/devices/$CGNAME/devices.list"
 	runc_split exec test_res sh -c '{ true </dev/zero; } && echo zero; { true </dev/null; } && echo null'
 	[ "$output" = null ]

@@ -104,7 +104,7 @@ load helpers
 	pid=$(cat "$TESTDIR/pid")
 	ppid=$(awk '/^PPid:/ {print $2}' /proc/$pid/status)
 	[ -n "$ppid" ]
-	! is_runtime_process "$ppid"
+	! is_runtime_process "$ppid" || fail "negated check failed (run.bats:107)"
 	# No runtime process is left for this container at all.
 	local p
 	for p in $(pgrep -f -- "$ROOT" || true); do

@@ -35,10 +35,10 @@ exec_start() {
 	[ "$MAINPID" = "$(container_pid svc)" ]
 	testcontainer svc running
 	# The main pid is the container's process, not a runtime process.
-	! is_runtime_process "$MAINPID"
+	! is_runtime_process "$MAINPID" || fail "negated check failed (systemd_forking.bats:38)"
 	local ppid
 	ppid=$(awk '/^PPid:/ {print $2}' "/proc/$MAINPID/status")
-	! is_runtime_process "$ppid"
+	! is_runtime_process "$ppid" || fail "negated check failed (systemd_forking.bats:41)"
 	wait_for_file "$HOSTDIR/log"
 }
 

@@ -383,6 +383,6 @@ ns_of() {
 	# The joiner ends on its own; the owner lives on.
 	runc delete -f ns_joiner
 	[ "$status" -eq 0 ]
-	! pid_alive "$joiner"
+	! pid_alive "$joiner" || fail "negated check failed (userns.bats:386)"
 	pid_alive "$OWNER"
 }
