@@ -265,6 +265,6 @@ wait_gone() {
 	[ "$(cat "$pids/pids.max")" = 100 ]
 	[ "$(awk '/^CapEff:/ {print $2}' "/proc/$pid/status")" = 0000000000000400 ]
 	grep -qE '^Seccomp:\s+2' "/proc/$pid/status"
-	! ip link show "$VIN"
+	! ip link show "$VIN" || fail "the host end stayed on the host"
 	nsenter -t "$pid" -n ip link show eth0
 }
