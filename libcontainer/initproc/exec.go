@@ -12,12 +12,8 @@ import (
 // returns only on failure.
 func execInit(cfg *initConfig) error {
 	proc := cfg.Spec.Process
-	// The socket closes at execve: the parent reads that as success,
-	// or the reason execve failed. Set now, before any seccomp filter
-	// could deny the fcntl.
-	if rc, err := cfg.sock.SyscallConn(); err == nil {
-		rc.Control(func(fd uintptr) { unix.CloseOnExec(int(fd)) })
-	}
+	// The socket closes at execve (Init made it close-on-exec): the
+	// parent reads that as success, or the reason execve failed.
 	if proc.Terminal {
 		if err := setupConsole(cfg.ConsoleFd, proc, false); err != nil {
 			return err

@@ -46,6 +46,10 @@ func Init() {
 	// A non-blocking socket makes the Go runtime set up its poller now,
 	// before a low RLIMIT_NOFILE could leave it no descriptor to do so.
 	unix.SetNonblock(fd, true)
+	// init's own descriptors (this socket, and the exec fifo and console
+	// socket below) never reach a process it starts: the createContainer
+	// hooks run long before prepareProcess marks every other one.
+	unix.CloseOnExec(fd)
 	sock := os.NewFile(uintptr(fd), "init-sock")
 	dec := json.NewDecoder(sock)
 	enc := json.NewEncoder(sock)
@@ -69,6 +73,11 @@ func containerInit(sock *os.File, dec *json.Decoder, enc *json.Encoder) error {
 	cfg, err := readConfig(sock, dec)
 	if err != nil {
 		return err
+	}
+	for _, fd := range []int{cfg.FifoFd, cfg.ConsoleFd} {
+		if fd > 2 {
+			unix.CloseOnExec(fd)
+		}
 	}
 	logrus.Debugf("init: config received (exec: %v), pid %d", cfg.Exec, os.Getpid())
 	if cfg.Exec {

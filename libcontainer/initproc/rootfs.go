@@ -304,6 +304,8 @@ func finishRootfs(cfg *initConfig) error {
 	}
 	masks := &maskTmpfs{fd: -1, label: spec.Linux.MountLabel}
 	defer masks.close()
+	null := &nullDev{}
+	defer null.close()
 	seen := map[string]bool{}
 	for _, p := range spec.Linux.MaskedPaths {
 		// A path listed twice is masked once.
@@ -312,7 +314,7 @@ func finishRootfs(cfg *initConfig) error {
 		} else {
 			seen[c] = true
 		}
-		if err := maskPath(p, masks); err != nil {
+		if err := maskPath(p, masks, null); err != nil {
 			return err
 		}
 	}
@@ -348,7 +350,7 @@ func readonlyPath(p string) error {
 // maskPath hides p: a read-only empty tmpfs over a directory, the real
 // /dev/null over a file. /dev/null is checked to be the null device before
 // it is used (CVE-2025-31133).
-func maskPath(p string, masks *maskTmpfs) error {
+func maskPath(p string, masks *maskTmpfs, null *nullDev) error {
 	f, err := openNoFollow(p)
 	if err != nil {
 		if os.IsNotExist(err) {
@@ -367,20 +369,46 @@ func maskPath(p string, masks *maskTmpfs) error {
 		}
 		return nil
 	}
-	null, err := openNoFollow("/dev/null")
+	dn, err := null.get()
 	if err != nil {
-		return fmt.Errorf("mask %s: open /dev/null: %w", p, err)
+		return fmt.Errorf("mask %s: %w", p, err)
 	}
-	defer null.Close()
-	var nst unix.Stat_t
-	if err := unix.Fstat(int(null.Fd()), &nst); err != nil {
-		return err
-	}
-	if nst.Mode&unix.S_IFMT != unix.S_IFCHR || unix.Major(nst.Rdev) != 1 || unix.Minor(nst.Rdev) != 3 {
-		return fmt.Errorf("mask %s: /dev/null is not the null device", p)
-	}
-	if err := bindOnto(null, f, false); err != nil {
+	if err := bindOnto(dn, f, false); err != nil {
 		return fmt.Errorf("mask %s: %w", p, err)
 	}
 	return nil
+}
+
+// nullDev is /dev/null for every masked file: opened and checked to be
+// the null device once, on the first file to mask.
+type nullDev struct {
+	f *os.File
+}
+
+func (n *nullDev) get() (*os.File, error) {
+	if n.f != nil {
+		return n.f, nil
+	}
+	f, err := openNoFollow("/dev/null")
+	if err != nil {
+		return nil, fmt.Errorf("open /dev/null: %w", err)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFCHR || unix.Major(st.Rdev) != 1 || unix.Minor(st.Rdev) != 3 {
+		f.Close()
+		return nil, errors.New("/dev/null is not the null device")
+	}
+	n.f = f
+	return f, nil
+}
+
+func (n *nullDev) close() {
+	if n.f != nil {
+		n.f.Close()
+		n.f = nil
+	}
 }

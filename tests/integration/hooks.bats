@@ -263,3 +263,23 @@ field() { # field LINE N
 	run cut -d'|' -f1 "$LOG"
 	[ "$output" = "$(printf 'prestart\ncreateRuntime\ncreateContainer\nstartContainer\npoststart\npoststop')" ]
 }
+
+@test "createContainer and startContainer hooks hold no descriptor of init's" {
+	# Each hook logs what its descriptors lead to.
+	jq_config --arg log "$LOG" '
+		def fds($k; $l): {path: "/bin/sh", args: ["sh", "-c", "echo \($k) $(ls -l /proc/self/fd | sed \"s/.*-> //\") >>\($l)"]};
+		.hooks = {
+			createContainer: [fds("createContainer"; $log)],
+			startContainer: [fds("startContainer"; "/hostdir/hooks.log")]
+		}'
+	runc run -d test_hooks
+	[ "$status" -eq 0 ]
+	run cat "$LOG"
+	[ "${#lines[@]}" -eq 2 ]
+	# Their stdio at least (the state on stdin, output captured).
+	[[ "${lines[0]}" == "createContainer "*pipe:* ]]
+	[[ "${lines[1]}" == "startContainer "*pipe:* ]]
+	# Not init's socket to the runtime, nor the exec fifo.
+	[[ "$output" != *socket:* ]]
+	[[ "$output" != *exec.fifo* ]]
+}

@@ -105,3 +105,16 @@ setup() {
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ \ /proc/sysrq-trigger\ ro[,\ ] ]]
 }
+
+@test "a file is not masked with a /dev/null that is not the null device" {
+	# A /dev of the bundle's, where "null" is a regular file.
+	mkdir "$BUNDLE/fakedev"
+	echo "not null" >"$BUNDLE/fakedev/null"
+	update_config '(.mounts[] | select(.destination == "/dev")) |= {"source": "'"$BUNDLE"'/fakedev", "destination": "/dev", "type": "bind", "options": ["rbind"]}
+		| .linux.maskedPaths += ["/secret-file"]'
+	set_args cat /secret-file
+	runc run test_mask
+	[ "$status" -ne 0 ]
+	[[ "$output" == *": /dev/null is not the null device"* ]]
+	[[ "$output" != *"secret file"* ]]
+}
