@@ -49,9 +49,8 @@ otherwise, gets the settings of the container's own process.`,
 		}
 		status, err := execAction(cmd)
 		if err != nil {
-			// As runc: every failure of exec itself is status 255, so
-			// that it differs from what the process may return.
-			return &exitError{code: 255, err: fmt.Errorf("exec failed: %w", err)}
+			// Worded "exec failed: ..." with status 255 by wordFailures.
+			return err
 		}
 		if status != 0 {
 			return &exitError{code: status}
