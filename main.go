@@ -240,9 +240,7 @@ func checkArgs(cmd *cli.Command, n int, exact bool) error {
 		err = fmt.Errorf("%s: %q requires a minimum of %d argument(s)", os.Args[0], cmd.Name, n)
 	}
 	if err != nil {
-		fmt.Fprint(cmd.Root().Writer, "Incorrect Usage.\n\n")
-		_ = cli.ShowCommandHelp(context.Background(), cmd.Root(), cmd.Name)
-		return usageErr{err}
+		return incorrectUsage(cmd, err)
 	}
 	return nil
 }
@@ -252,9 +250,15 @@ func checkMaxArgs(cmd *cli.Command, n int) error {
 	if cmd.Args().Len() <= n {
 		return nil
 	}
+	return incorrectUsage(cmd, fmt.Errorf("%s: %q requires a maximum of %d argument(s)", os.Args[0], cmd.Name, n))
+}
+
+// incorrectUsage prints "Incorrect Usage." and the command's help, and
+// returns err as a usage error.
+func incorrectUsage(cmd *cli.Command, err error) error {
 	fmt.Fprint(cmd.Root().Writer, "Incorrect Usage.\n\n")
 	_ = cli.ShowCommandHelp(context.Background(), cmd.Root(), cmd.Name)
-	return usageErr{fmt.Errorf("%s: %q requires a maximum of %d argument(s)", os.Args[0], cmd.Name, n)}
+	return usageErr{err}
 }
 
 // onContainer is the action of a command that takes exactly a container id
