@@ -49,9 +49,8 @@ otherwise, gets the settings of the container's own process.`,
 		}
 		status, err := execAction(cmd)
 		if err != nil {
-			// As runc: every failure of exec itself is status 255, so
-			// that it differs from what the process may return.
-			return &exitError{code: 255, err: fmt.Errorf("exec failed: %w", err)}
+			// Worded "exec failed: ..." with status 255 by wordFailures.
+			return err
 		}
 		if status != 0 {
 			return &exitError{code: status}
@@ -198,8 +197,8 @@ func setExecUser(p *specs.Process, u string) error {
 		if err != nil {
 			return fmt.Errorf("parsing %s as int for gid failed: %w", gidStr, err)
 		}
-		if gid < 0 || gid > math.MaxInt32 {
-			return fmt.Errorf("uids and gids must be in range 0-%d", math.MaxInt32)
+		if err := checkID(gid); err != nil {
+			return err
 		}
 		p.User.GID = uint32(gid)
 	}
@@ -207,10 +206,19 @@ func setExecUser(p *specs.Process, u string) error {
 	if err != nil {
 		return fmt.Errorf("parsing %s as int for uid failed: %w", uidStr, err)
 	}
-	if uid < 0 || uid > math.MaxInt32 {
-		return fmt.Errorf("uids and gids must be in range 0-%d", math.MaxInt32)
+	if err := checkID(uid); err != nil {
+		return err
 	}
 	p.User.UID = uint32(uid)
+	return nil
+}
+
+// checkID refuses an id outside 0-MaxInt32, which would otherwise be cut
+// to 32 bits (4294967296 must not become id 0).
+func checkID(id int) error {
+	if id < 0 || id > math.MaxInt32 {
+		return fmt.Errorf("uids and gids must be in range 0-%d", math.MaxInt32)
+	}
 	return nil
 }
 
@@ -225,9 +233,8 @@ func addExecGids(p *specs.Process, gids []int) error {
 		if g < 0 {
 			return fmt.Errorf("additional-gids must be a positive number %d", g)
 		}
-		if g > math.MaxInt32 {
-			// Not cut to 32 bits: 4294967296 must not become gid 0.
-			return fmt.Errorf("uids and gids must be in range 0-%d", math.MaxInt32)
+		if err := checkID(g); err != nil {
+			return err
 		}
 		p.User.AdditionalGids = append(p.User.AdditionalGids, uint32(g))
 	}

@@ -35,7 +35,7 @@ var listCommand = &cli.Command{
 		}
 		format := cmd.String("format")
 		if format != "table" && format != "json" {
-			return fmt.Errorf("invalid format option %q", format)
+			return errors.New("invalid format option") // runc's text
 		}
 		ids, err := libcontainer.List(opts.Root)
 		if err != nil {

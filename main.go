@@ -129,19 +129,9 @@ func setupLogging(ctx context.Context, cmd *cli.Command) (context.Context, error
 }
 
 // exitError carries a process exit status through urfave/cli.
-// With err set, err is reported (as any error is) and code is the exit
-// status.
-type exitError struct {
-	code int
-	err  error
-}
+type exitError struct{ code int }
 
-func (e *exitError) Error() string {
-	if e.err != nil {
-		return e.err.Error()
-	}
-	return fmt.Sprintf("exit status %d", e.code)
-}
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 // codedError is an error that makes the runtime exit with code.
 type codedError struct {
@@ -189,13 +179,10 @@ func wordFailures(cmd *cli.Command) {
 // fatal reports err as one line and exits non-zero.
 func fatal(err error) {
 	var ee *exitError
-	code := 1
 	if errors.As(err, &ee) {
-		if ee.err == nil {
-			os.Exit(ee.code)
-		}
-		code = ee.code
+		os.Exit(ee.code)
 	}
+	code := 1
 	var ce *codedError
 	if errors.As(err, &ce) {
 		code = ce.code
@@ -253,9 +240,7 @@ func checkArgs(cmd *cli.Command, n int, exact bool) error {
 		err = fmt.Errorf("%s: %q requires a minimum of %d argument(s)", os.Args[0], cmd.Name, n)
 	}
 	if err != nil {
-		fmt.Fprint(cmd.Root().Writer, "Incorrect Usage.\n\n")
-		_ = cli.ShowCommandHelp(context.Background(), cmd.Root(), cmd.Name)
-		return usageErr{err}
+		return incorrectUsage(cmd, err)
 	}
 	return nil
 }
@@ -265,9 +250,15 @@ func checkMaxArgs(cmd *cli.Command, n int) error {
 	if cmd.Args().Len() <= n {
 		return nil
 	}
+	return incorrectUsage(cmd, fmt.Errorf("%s: %q requires a maximum of %d argument(s)", os.Args[0], cmd.Name, n))
+}
+
+// incorrectUsage prints "Incorrect Usage." and the command's help, and
+// returns err as a usage error.
+func incorrectUsage(cmd *cli.Command, err error) error {
 	fmt.Fprint(cmd.Root().Writer, "Incorrect Usage.\n\n")
 	_ = cli.ShowCommandHelp(context.Background(), cmd.Root(), cmd.Name)
-	return usageErr{fmt.Errorf("%s: %q requires a maximum of %d argument(s)", os.Args[0], cmd.Name, n)}
+	return usageErr{err}
 }
 
 // onContainer is the action of a command that takes exactly a container id

@@ -35,7 +35,7 @@ var psCommand = &cli.Command{
 		if err != nil {
 			return err
 		}
-		switch f := cmd.String("format"); f {
+		switch cmd.String("format") {
 		case "json":
 			if pids == nil {
 				pids = []int{}
@@ -43,7 +43,7 @@ var psCommand = &cli.Command{
 			return json.NewEncoder(os.Stdout).Encode(pids)
 		case "table":
 		default:
-			return fmt.Errorf("invalid format option %q", f)
+			return errors.New("invalid format option") // runc's text
 		}
 		psArgs := cmd.Args().Tail()
 		if len(psArgs) > 0 && psArgs[0] == "--" {

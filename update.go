@@ -159,35 +159,29 @@ func invalidFlag(name string, err error) error {
 	return fmt.Errorf("invalid value for %s: %w", name, err)
 }
 
-// uints sets each *dst from its flag, when given.
-func (f updateFlags) uints(flags map[string]**uint64, names ...string) error {
-	for _, name := range names {
-		if v, ok := f.get(name); ok {
-			n, err := strconv.ParseUint(v, 10, 64)
-			if err != nil {
-				return invalidFlag(name, err)
-			}
-			*flags[name] = &n
-		}
-	}
-	return nil
+// flagDst is a flag and the field its value goes to.
+type flagDst[T any] struct {
+	name string
+	dst  **T
 }
 
-// ints sets each *dst from its flag, when given; parse reads the value.
-func (f updateFlags) ints(flags map[string]**int64, parse func(string) (int64, error), names ...string) error {
-	for _, name := range names {
-		if v, ok := f.get(name); ok {
+// setFlags sets each field from its flag, when given, in the order
+// given; parse reads the value.
+func setFlags[T any](f updateFlags, parse func(string) (T, error), flags ...flagDst[T]) error {
+	for _, fl := range flags {
+		if v, ok := f.get(fl.name); ok {
 			n, err := parse(v)
 			if err != nil {
-				return invalidFlag(name, err)
+				return invalidFlag(fl.name, err)
 			}
-			*flags[name] = &n
+			*fl.dst = &n
 		}
 	}
 	return nil
 }
 
-func parseInt64(v string) (int64, error) { return strconv.ParseInt(v, 10, 64) }
+func parseUint64(v string) (uint64, error) { return strconv.ParseUint(v, 10, 64) }
+func parseInt64(v string) (int64, error)   { return strconv.ParseInt(v, 10, 64) }
 
 // blockIO is --blkio-weight; 0 is runc's "not given".
 func (f updateFlags) blockIO() (*specs.LinuxBlockIO, error) {
@@ -209,14 +203,12 @@ func (f updateFlags) blockIO() (*specs.LinuxBlockIO, error) {
 // cpu is the --cpu-* and --cpuset-* flags (nil when none is given).
 func (f updateFlags) cpu() (*specs.LinuxCPU, error) {
 	c := &specs.LinuxCPU{}
-	if err := f.uints(map[string]**uint64{
-		"cpu-period": &c.Period, "cpu-burst": &c.Burst, "cpu-share": &c.Shares, "cpu-rt-period": &c.RealtimePeriod,
-	}, "cpu-period", "cpu-burst", "cpu-share", "cpu-rt-period"); err != nil {
+	if err := setFlags(f, parseUint64, flagDst[uint64]{"cpu-period", &c.Period}, flagDst[uint64]{"cpu-burst", &c.Burst},
+		flagDst[uint64]{"cpu-share", &c.Shares}, flagDst[uint64]{"cpu-rt-period", &c.RealtimePeriod}); err != nil {
 		return nil, err
 	}
-	if err := f.ints(map[string]**int64{
-		"cpu-quota": &c.Quota, "cpu-rt-runtime": &c.RealtimeRuntime, "cpu-idle": &c.Idle,
-	}, parseInt64, "cpu-quota", "cpu-rt-runtime", "cpu-idle"); err != nil {
+	if err := setFlags(f, parseInt64, flagDst[int64]{"cpu-quota", &c.Quota}, flagDst[int64]{"cpu-rt-runtime", &c.RealtimeRuntime},
+		flagDst[int64]{"cpu-idle", &c.Idle}); err != nil {
 		return nil, err
 	}
 	if v, ok := f.get("cpuset-cpus"); ok {
@@ -235,9 +227,8 @@ func (f updateFlags) cpu() (*specs.LinuxCPU, error) {
 // none is given); --kernel-memory* are ignored with runc's warning.
 func (f updateFlags) memory() (*specs.LinuxMemory, error) {
 	m := &specs.LinuxMemory{}
-	if err := f.ints(map[string]**int64{
-		"memory": &m.Limit, "memory-swap": &m.Swap, "memory-reservation": &m.Reservation,
-	}, parseMemory, "memory", "memory-swap", "memory-reservation"); err != nil {
+	if err := setFlags(f, parseMemory, flagDst[int64]{"memory", &m.Limit}, flagDst[int64]{"memory-swap", &m.Swap},
+		flagDst[int64]{"memory-reservation", &m.Reservation}); err != nil {
 		return nil, err
 	}
 	for _, name := range []string{"kernel-memory", "kernel-memory-tcp"} {
@@ -253,15 +244,11 @@ func (f updateFlags) memory() (*specs.LinuxMemory, error) {
 
 // pids is --pids-limit.
 func (f updateFlags) pids() (*specs.LinuxPids, error) {
-	v, ok := f.get("pids-limit")
-	if !ok {
-		return nil, nil
+	var limit *int64
+	if err := setFlags(f, parseInt64, flagDst[int64]{"pids-limit", &limit}); err != nil || limit == nil {
+		return nil, err
 	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
-		return nil, invalidFlag("pids-limit", err)
-	}
-	return &specs.LinuxPids{Limit: &n}, nil
+	return &specs.LinuxPids{Limit: limit}, nil
 }
 
 // parseMemory reads a memory size as runc does: "-1" (unlimited), or a

@@ -2,7 +2,6 @@ package libcontainer
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/moby/sys/capability"
@@ -48,7 +47,7 @@ func Features() *features.Features {
 			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &t}},
 			NetDevices:      &features.NetDevices{Enabled: &t},
 			// Applied by init with set_mempolicy(2) (mempolicy.go).
-			MemoryPolicy: &features.MemoryPolicy{Modes: sortedKeys(ocispec.MpolModes), Flags: sortedKeys(ocispec.MpolFlags)},
+			MemoryPolicy: &features.MemoryPolicy{Modes: ocispec.SortedNames(ocispec.MpolModes), Flags: ocispec.SortedNames(ocispec.MpolFlags)},
 		},
 		Annotations: map[string]string{
 			"io.github.seccomp.libseccomp.version": fmt.Sprintf("%d.%d.%d", major, minor, micro),
@@ -58,21 +57,12 @@ func Features() *features.Features {
 	}
 }
 
-func sortedKeys[K ~string, V any](m map[K]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, string(k))
-	}
-	sort.Strings(out)
-	return out
-}
-
 func mountOptionNames() []string {
 	return mountopt.Names()
 }
 
 func namespaceNames() []string {
-	return sortedKeys(nsInfo)
+	return ocispec.SortedNames(nsInfo)
 }
 
 // capabilityNames lists every capability this binary knows, in bit order

@@ -266,9 +266,8 @@ func ConvertResources(r *specs.LinuxResources, res *cgroups.Resources) error {
 	if cpu := r.CPU; cpu != nil {
 		convertCPU(cpu, res)
 	}
-	if r.Pids != nil && r.Pids.Limit != nil {
-		v := *r.Pids.Limit
-		res.PidsLimit = &v
+	if r.Pids != nil {
+		setPtr(&res.PidsLimit, r.Pids.Limit)
 	}
 	if b := r.BlockIO; b != nil {
 		convertBlockIO(b, res)
@@ -310,26 +309,13 @@ func ConvertResources(r *specs.LinuxResources, res *cgroups.Resources) error {
 
 // convertMemory copies linux.resources.memory.
 func convertMemory(m *specs.LinuxMemory, res *cgroups.Resources) {
-	if m.Limit != nil {
-		res.Memory = *m.Limit
-	}
-	if m.Reservation != nil {
-		res.MemoryReservation = *m.Reservation
-	}
-	if m.Swap != nil {
-		res.MemorySwap = *m.Swap
-	}
+	setVal(&res.Memory, m.Limit)
+	setVal(&res.MemoryReservation, m.Reservation)
+	setVal(&res.MemorySwap, m.Swap)
 	// Kernel and KernelTCP are obsolete and ignored (NewManager warns).
-	if m.Swappiness != nil {
-		v := *m.Swappiness
-		res.MemorySwappiness = &v
-	}
-	if m.DisableOOMKiller != nil {
-		res.OomKillDisable = *m.DisableOOMKiller
-	}
-	if m.CheckBeforeUpdate != nil {
-		res.MemoryCheckBeforeUpdate = *m.CheckBeforeUpdate
-	}
+	setPtr(&res.MemorySwappiness, m.Swappiness)
+	setVal(&res.OomKillDisable, m.DisableOOMKiller)
+	setVal(&res.MemoryCheckBeforeUpdate, m.CheckBeforeUpdate)
 }
 
 // convertCPU copies linux.resources.cpu.
@@ -341,38 +327,20 @@ func convertCPU(cpu *specs.LinuxCPU, res *cgroups.Resources) {
 			res.CpuWeight = cgroups.ConvertCPUSharesToCgroupV2Value(res.CpuShares)
 		}
 	}
-	if cpu.Quota != nil {
-		res.CpuQuota = *cpu.Quota
-	}
-	if cpu.Burst != nil {
-		v := *cpu.Burst
-		res.CpuBurst = &v
-	}
-	if cpu.Period != nil {
-		res.CpuPeriod = *cpu.Period
-	}
-	if cpu.RealtimeRuntime != nil {
-		res.CpuRtRuntime = *cpu.RealtimeRuntime
-	}
-	if cpu.RealtimePeriod != nil {
-		res.CpuRtPeriod = *cpu.RealtimePeriod
-	}
+	setVal(&res.CpuQuota, cpu.Quota)
+	setPtr(&res.CpuBurst, cpu.Burst)
+	setVal(&res.CpuPeriod, cpu.Period)
+	setVal(&res.CpuRtRuntime, cpu.RealtimeRuntime)
+	setVal(&res.CpuRtPeriod, cpu.RealtimePeriod)
 	res.CpusetCpus = cpu.Cpus
 	res.CpusetMems = cpu.Mems
-	if cpu.Idle != nil {
-		v := *cpu.Idle
-		res.CPUIdle = &v
-	}
+	setPtr(&res.CPUIdle, cpu.Idle)
 }
 
 // convertBlockIO copies linux.resources.blockIO.
 func convertBlockIO(b *specs.LinuxBlockIO, res *cgroups.Resources) {
-	if b.Weight != nil {
-		res.BlkioWeight = *b.Weight
-	}
-	if b.LeafWeight != nil {
-		res.BlkioLeafWeight = *b.LeafWeight
-	}
+	setVal(&res.BlkioWeight, b.Weight)
+	setVal(&res.BlkioLeafWeight, b.LeafWeight)
 	for _, wd := range b.WeightDevice {
 		var weight, leaf uint16
 		if wd.Weight != nil {
@@ -391,9 +359,7 @@ func convertBlockIO(b *specs.LinuxBlockIO, res *cgroups.Resources) {
 
 // convertNetwork copies linux.resources.network.
 func convertNetwork(n *specs.LinuxNetwork, res *cgroups.Resources) {
-	if n.ClassID != nil {
-		res.NetClsClassid = *n.ClassID
-	}
+	setVal(&res.NetClsClassid, n.ClassID)
 	for _, p := range n.Priorities {
 		res.NetPrioIfpriomap = append(res.NetPrioIfpriomap, &cgroups.IfPrioMap{Interface: p.Name, Priority: int64(p.Priority)})
 	}
@@ -404,15 +370,16 @@ func convertRdma(rdma map[string]specs.LinuxRdma, res *cgroups.Resources) {
 	res.Rdma = make(map[string]cgroups.LinuxRdma, len(rdma))
 	for dev, l := range rdma {
 		var v cgroups.LinuxRdma
-		if l.HcaHandles != nil {
-			h := *l.HcaHandles
-			v.HcaHandles = &h
-		}
-		if l.HcaObjects != nil {
-			o := *l.HcaObjects
-			v.HcaObjects = &o
-		}
+		setPtr(&v.HcaHandles, l.HcaHandles)
+		setPtr(&v.HcaObjects, l.HcaObjects)
 		res.Rdma[dev] = v
+	}
+}
+
+// setVal sets *dst to *src when src is set (setPtr for pointer fields).
+func setVal[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
 	}
 }
 

@@ -2,7 +2,8 @@ package cgroup
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/opencontainers/cgroups"
@@ -25,13 +26,8 @@ func LogManager(m cgroups.Manager, systemd bool) {
 		kind += " (cgroup v1)"
 	}
 	paths := m.GetPaths()
-	keys := make([]string, 0, len(paths))
-	for k := range paths {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var b strings.Builder
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(paths)) {
 		if b.Len() > 0 {
 			b.WriteString(" ")
 		}

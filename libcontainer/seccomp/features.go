@@ -1,8 +1,7 @@
 package seccomp
 
 import (
-	"sort"
-
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	libseccomp "github.com/seccomp/libseccomp-golang"
 )
@@ -17,18 +16,18 @@ func LibraryVersion() (major, minor, micro uint) {
 
 // ActionNames lists the profile actions this binary knows.
 func ActionNames() []string {
-	return sortedKeys(actions)
+	return ocispec.SortedNames(actions)
 }
 
 // OperatorNames lists the argument operators this binary knows.
 func OperatorNames() []string {
-	return sortedKeys(ops)
+	return ocispec.SortedNames(ops)
 }
 
 // KnownFlags lists the filter flags this binary knows (SupportedFlags:
 // those the running kernel takes).
 func KnownFlags() []string {
-	return sortedKeys(flags)
+	return ocispec.SortedNames(flags)
 }
 
 // ArchNames lists the runtime-spec architectures that the linked
@@ -58,14 +57,5 @@ func ArchNames() []string {
 		}
 		out = append(out, string(a))
 	}
-	return out
-}
-
-func sortedKeys[K ~string, V any](m map[K]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, string(k))
-	}
-	sort.Strings(out)
 	return out
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/ocirun/runc/libcontainer/internal/ocispec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	libseccomp "github.com/seccomp/libseccomp-golang"
 	"github.com/sirupsen/logrus"
@@ -213,7 +214,7 @@ func flagSupported(f specs.LinuxSeccompFlag) error {
 // SupportedFlags lists the known flags the running kernel takes.
 func SupportedFlags() []string {
 	var out []string
-	for _, f := range sortedKeys(flags) {
+	for _, f := range ocispec.SortedNames(flags) {
 		if flagSupported(specs.LinuxSeccompFlag(f)) == nil {
 			out = append(out, f)
 		}

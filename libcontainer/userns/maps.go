@@ -48,29 +48,34 @@ type MapPlan struct {
 // setuid helpers, which consult /etc/subuid and /etc/subgid.
 func PlanMaps(spec *specs.Spec) (*MapPlan, error) {
 	p := &MapPlan{}
-	canSetuid, canSetgid := hasCap(unix.CAP_SETUID), hasCap(unix.CAP_SETGID)
-	uids, gids := spec.Linux.UIDMappings, spec.Linux.GIDMappings
-	if !canSetuid && !ownSingleID(uids, euid()) {
-		tool, err := lookTool("newuidmap")
-		if err != nil {
-			return nil, fmt.Errorf("uidMappings %s: an unprivileged user can only map its own uid (%d) by itself; more needs newuidmap (package uidmap) and /etc/subuid: %w",
-				MapText(uids), euid(), err)
-		}
-		p.uidTool = tool
+	canSetgid := hasCap(unix.CAP_SETGID)
+	var err error
+	if p.uidTool, err = mapTool("uid", spec.Linux.UIDMappings, euid(), hasCap(unix.CAP_SETUID)); err != nil {
+		return nil, err
 	}
-	if !canSetgid && !ownSingleID(gids, egid()) {
-		tool, err := lookTool("newgidmap")
-		if err != nil {
-			return nil, fmt.Errorf("gidMappings %s: an unprivileged user can only map its own gid (%d) by itself; more needs newgidmap (package uidmap) and /etc/subgid: %w",
-				MapText(gids), egid(), err)
-		}
-		p.gidTool = tool
+	if p.gidTool, err = mapTool("gid", spec.Linux.GIDMappings, egid(), canSetgid); err != nil {
+		return nil, err
 	}
 	// The kernel lets an unprivileged process write a gid map only once
 	// setgroups(2) is denied in the namespace (it could otherwise drop
 	// groups that deny it access).
 	p.DenySetgroups = !canSetgid && p.gidTool == ""
 	return p, nil
+}
+
+// mapTool returns the setuid helper (newuidmap or newgidmap, for kind
+// "uid" or "gid") that must write map m, or "" when the runtime, with the
+// capability or mapping only its own id, writes it itself.
+func mapTool(kind string, m []specs.LinuxIDMapping, own int, capable bool) (string, error) {
+	if capable || ownSingleID(m, own) {
+		return "", nil
+	}
+	tool, err := lookTool("new" + kind + "map")
+	if err != nil {
+		return "", fmt.Errorf("%sMappings %s: an unprivileged user can only map its own %s (%d) by itself; more needs new%smap (package uidmap) and /etc/sub%s: %w",
+			kind, MapText(m), kind, own, kind, kind, err)
+	}
+	return tool, nil
 }
 
 func ownSingleID(m []specs.LinuxIDMapping, id int) bool {
